@@ -1,0 +1,233 @@
+package compare
+
+import (
+	"math"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+
+	"github.com/getcd/getcd/internal/errs"
+	"github.com/getcd/getcd/internal/keys"
+)
+
+// ErrInvalidRequest is matched (errors.Is) by every error Compile returns.
+// It is the same value as kv.ErrInvalidRequest.
+var ErrInvalidRequest = errs.ErrInvalidRequest
+
+// FieldError is the concrete type of a validation error.
+type FieldError = errs.FieldError
+
+// Op is a comparison operator.
+type Op int8
+
+// Operators. GreaterOrEqual and LessOrEqual are for the integer targets
+// (version, revisions, lease) and compile to the equivalent strict
+// comparison, since etcd only knows =, !=, > and <.
+const (
+	Equal Op = iota + 1
+	NotEqual
+	Greater
+	Less
+	GreaterOrEqual
+	LessOrEqual
+)
+
+func (o Op) String() string {
+	switch o {
+	case Equal:
+		return "="
+	case NotEqual:
+		return "!="
+	case Greater:
+		return ">"
+	case Less:
+		return "<"
+	case GreaterOrEqual:
+		return ">="
+	case LessOrEqual:
+		return "<="
+	}
+	return "Op(?)"
+}
+
+type target int8
+
+const (
+	targetValue target = iota + 1
+	targetVersion
+	targetCreate
+	targetMod
+	targetLease
+)
+
+var targetNames = [...]string{targetValue: "value", targetVersion: "version", targetCreate: "create_revision", targetMod: "mod_revision", targetLease: "lease"}
+
+type span int8
+
+const (
+	spanKey span = iota
+	spanPrefix
+	spanFromKey
+	spanRange
+)
+
+// Subject is the key, prefix or range a condition looks at. Build one with
+// Key, Prefix, FromKey or Range, then pick a target and an operator.
+type Subject struct {
+	key  string
+	end  string
+	span span
+}
+
+// Key is a condition on a single key.
+func Key(key string) Subject { return Subject{key: key} }
+
+// Prefix is a condition on every key starting with prefix: it holds when it
+// holds for each of them.
+func Prefix(prefix string) Subject { return Subject{key: prefix, span: spanPrefix} }
+
+// FromKey is a condition on every key greater than or equal to key.
+func FromKey(key string) Subject { return Subject{key: key, span: spanFromKey} }
+
+// Range is a condition on every key in [key, end).
+func Range(key, end string) Subject { return Subject{key: key, end: end, span: spanRange} }
+
+// Cond is an immutable transaction condition. The zero Cond is invalid.
+type Cond struct {
+	s      Subject
+	target target
+	op     Op
+	value  string
+	n      int64
+}
+
+// Value compares the value of the key(s) with v, byte by byte.
+// GreaterOrEqual and LessOrEqual are not available for values.
+func (s Subject) Value(op Op, v string) Cond {
+	return Cond{s: s, target: targetValue, op: op, value: v}
+}
+
+// Version compares the version of the key(s): 0 for a missing key, 1 after
+// its first put, incremented by each put.
+func (s Subject) Version(op Op, v int64) Cond { return Cond{s: s, target: targetVersion, op: op, n: v} }
+
+// CreateRevision compares the revision at which the key(s) were created; 0
+// for a missing key.
+func (s Subject) CreateRevision(op Op, rev int64) Cond {
+	return Cond{s: s, target: targetCreate, op: op, n: rev}
+}
+
+// ModRevision compares the revision of the last change to the key(s); 0 for
+// a missing key.
+func (s Subject) ModRevision(op Op, rev int64) Cond {
+	return Cond{s: s, target: targetMod, op: op, n: rev}
+}
+
+// Lease compares the lease ID the key(s) are attached to; 0 for none.
+func (s Subject) Lease(op Op, id int64) Cond { return Cond{s: s, target: targetLease, op: op, n: id} }
+
+// Exists holds when key exists (its create revision is above zero).
+func Exists(key string) Cond { return Key(key).CreateRevision(Greater, 0) }
+
+// Missing holds when key does not exist (its create revision is zero).
+func Missing(key string) Cond { return Key(key).CreateRevision(Equal, 0) }
+
+func invalid(field, reason string) error { return errs.Field("compare", "compare", field, reason) }
+
+// Compile builds a fresh *pb.Compare.
+func (c Cond) Compile() (*pb.Compare, error) {
+	if c.target == 0 {
+		return nil, invalid("target", "empty condition; build one with Key(k).Value(...) or the like")
+	}
+	key, end, err := c.s.compile()
+	if err != nil {
+		return nil, err
+	}
+	res, n, err := c.result()
+	if err != nil {
+		return nil, err
+	}
+	cmp := &pb.Compare{Result: res, Key: key, RangeEnd: end}
+	switch c.target {
+	case targetValue:
+		cmp.Target = pb.Compare_VALUE
+		cmp.TargetUnion = &pb.Compare_Value{Value: []byte(c.value)}
+	case targetVersion:
+		cmp.Target = pb.Compare_VERSION
+		cmp.TargetUnion = &pb.Compare_Version{Version: n}
+	case targetCreate:
+		cmp.Target = pb.Compare_CREATE
+		cmp.TargetUnion = &pb.Compare_CreateRevision{CreateRevision: n}
+	case targetMod:
+		cmp.Target = pb.Compare_MOD
+		cmp.TargetUnion = &pb.Compare_ModRevision{ModRevision: n}
+	case targetLease:
+		cmp.Target = pb.Compare_LEASE
+		cmp.TargetUnion = &pb.Compare_Lease{Lease: n}
+	}
+	return cmp, nil
+}
+
+// result maps the operator to etcd's CompareResult, rewriting >= and <= on
+// integers to the strict comparison with the neighbouring value.
+func (c Cond) result() (pb.Compare_CompareResult, int64, error) {
+	field := targetNames[c.target]
+	if c.target != targetValue && c.n < 0 {
+		return 0, 0, invalid(field, errs.Negative(c.n))
+	}
+	switch c.op {
+	case Equal:
+		return pb.Compare_EQUAL, c.n, nil
+	case NotEqual:
+		return pb.Compare_NOT_EQUAL, c.n, nil
+	case Greater:
+		return pb.Compare_GREATER, c.n, nil
+	case Less:
+		return pb.Compare_LESS, c.n, nil
+	case GreaterOrEqual, LessOrEqual:
+		if c.target == targetValue {
+			return 0, 0, invalid("result", c.op.String()+" is only for integer targets; etcd compares values with =, !=, > and <")
+		}
+		if c.op == GreaterOrEqual {
+			if c.n == 0 {
+				// >= 0 always holds for etcd's non-negative targets.
+				return pb.Compare_GREATER, -1, nil
+			}
+			return pb.Compare_GREATER, c.n - 1, nil
+		}
+		if c.n == math.MaxInt64 {
+			return 0, 0, invalid("result", "<= math.MaxInt64 cannot be expressed as a strict comparison")
+		}
+		return pb.Compare_LESS, c.n + 1, nil
+	}
+	return 0, 0, invalid("result", "unknown operator "+c.op.String())
+}
+
+func (s Subject) compile() (key, end []byte, err error) {
+	switch s.span {
+	case spanPrefix:
+		if s.key == "" {
+			return []byte{0}, []byte{0}, nil
+		}
+		return []byte(s.key), keys.PrefixEnd(s.key), nil
+	case spanFromKey:
+		if s.key == "" {
+			return []byte{0}, []byte{0}, nil
+		}
+		return []byte(s.key), []byte{0}, nil
+	case spanRange:
+		if s.key == "" {
+			return nil, nil, invalid("key", "empty key; a range needs its first key")
+		}
+		if s.end == "" {
+			return nil, nil, invalid("range_end", "empty range end; use Key for a single key")
+		}
+		if s.end != "\x00" && s.end <= s.key {
+			return nil, nil, invalid("range_end", "range end must sort after the key, or be \"\\x00\"")
+		}
+		return []byte(s.key), []byte(s.end), nil
+	}
+	if s.key == "" {
+		return nil, nil, invalid("key", "empty key; etcd rejects it")
+	}
+	return []byte(s.key), nil, nil
+}

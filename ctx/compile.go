@@ -1,0 +1,173 @@
+package kv
+
+import (
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+
+	"github.com/getcd/getcd/internal/errs"
+	"github.com/getcd/getcd/internal/keys"
+)
+
+// RangeRequest compiles r into a fresh *pb.RangeRequest (the Range RPC).
+func (r Request) RangeRequest() (*pb.RangeRequest, error) {
+	if err := r.check("range", rangeOpts); err != nil {
+		return nil, err
+	}
+	key, end, err := r.keyRange("range")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range [...]struct {
+		bit option
+		v   int64
+	}{{optLimit, r.limit}, {optRev, r.rev}, {optMinMod, r.minMod}, {optMaxMod, r.maxMod}, {optMinCreate, r.minCreate}, {optMaxCreate, r.maxCreate}} {
+		if f.v < 0 {
+			return nil, invalid("range", f.bit.field(), errs.Negative(f.v))
+		}
+	}
+	if r.set.has(optSort) {
+		if !r.sortTarget.valid() {
+			return nil, invalid("range", "sort_target", "unknown sort target "+r.sortTarget.String())
+		}
+		if !r.sortOrder.valid() {
+			return nil, invalid("range", "sort_order", "unknown sort order "+r.sortOrder.String())
+		}
+		if end == nil {
+			return nil, invalid("range", "sort", "sorting a single key has no effect; add WithPrefix, WithFromKey, WithRangeEnd or WithAll")
+		}
+	}
+	return &pb.RangeRequest{
+		Key:               key,
+		RangeEnd:          end,
+		Limit:             r.limit,
+		Revision:          r.rev,
+		SortOrder:         pb.RangeRequest_SortOrder(r.sortOrder),
+		SortTarget:        pb.RangeRequest_SortTarget(r.sortTarget),
+		Serializable:      r.set.has(optSerializable),
+		KeysOnly:          r.set.has(optKeysOnly),
+		CountOnly:         r.set.has(optCountOnly),
+		MinModRevision:    r.minMod,
+		MaxModRevision:    r.maxMod,
+		MinCreateRevision: r.minCreate,
+		MaxCreateRevision: r.maxCreate,
+	}, nil
+}
+
+// PutRequest compiles r into a fresh *pb.PutRequest (the Put RPC).
+func (r Request) PutRequest() (*pb.PutRequest, error) {
+	if err := r.check("put", putOpts); err != nil {
+		return nil, err
+	}
+	if r.key == "" {
+		return nil, invalid("put", "key", "empty key; etcd rejects it")
+	}
+	if r.lease < 0 {
+		return nil, invalid("put", "lease", errs.Negative(r.lease))
+	}
+	if r.set.has(optIgnoreValue) && r.set.has(optValue) {
+		return nil, invalid("put", "value", "WithValue and WithIgnoreValue are mutually exclusive")
+	}
+	if r.set.has(optIgnoreLease) && r.set.has(optLease) {
+		return nil, invalid("put", "lease", "WithLease and WithIgnoreLease are mutually exclusive")
+	}
+	var value []byte
+	if r.value != "" {
+		value = []byte(r.value)
+	}
+	return &pb.PutRequest{
+		Key:         []byte(r.key),
+		Value:       value,
+		Lease:       r.lease,
+		PrevKv:      r.set.has(optPrevKV),
+		IgnoreValue: r.set.has(optIgnoreValue),
+		IgnoreLease: r.set.has(optIgnoreLease),
+	}, nil
+}
+
+// DeleteRequest compiles r into a fresh *pb.DeleteRangeRequest (the
+// DeleteRange RPC).
+func (r Request) DeleteRequest() (*pb.DeleteRangeRequest, error) {
+	if err := r.check("delete", deleteOpts); err != nil {
+		return nil, err
+	}
+	key, end, err := r.keyRange("delete")
+	if err != nil {
+		return nil, err
+	}
+	return &pb.DeleteRangeRequest{Key: key, RangeEnd: end, PrevKv: r.set.has(optPrevKV)}, nil
+}
+
+// CompactRequest compiles r into a fresh *pb.CompactionRequest (the Compact
+// RPC). It needs WithRev with a revision above zero.
+func (r Request) CompactRequest() (*pb.CompactionRequest, error) {
+	if err := r.check("compact", compactOpts); err != nil {
+		return nil, err
+	}
+	if r.rev <= 0 {
+		return nil, invalid("compact", "revision", "compaction needs WithRev with a revision above zero")
+	}
+	return &pb.CompactionRequest{Revision: r.rev, Physical: r.set.has(optPhysical)}, nil
+}
+
+// check rejects options the request kind does not use and a negative timeout.
+func (r Request) check(req string, allowed option) error {
+	if extra := r.set &^ allowed; extra != 0 {
+		f := extra.first().field()
+		return invalid(req, f, "not used by a "+req+" request")
+	}
+	if r.timeout < 0 {
+		return invalid(req, "timeout", "must not be negative, got "+r.timeout.String())
+	}
+	return nil
+}
+
+// keyRange turns the recorded range intent into key and range_end bytes.
+// A nil end means a single key.
+func (r Request) keyRange(req string) (key, end []byte, err error) {
+	mode := r.set & rangeMode
+	if mode.count() > 1 {
+		return nil, nil, invalid(req, "range_end", "only one of WithPrefix, WithFromKey, WithRangeEnd and WithAll may be used, got "+modeNames(mode))
+	}
+	switch mode {
+	case optAll:
+		if r.key != "" {
+			return nil, nil, invalid(req, "key", "WithAll takes no key; use WithPrefix or WithFromKey to start at a key")
+		}
+		return []byte{0}, []byte{0}, nil
+	case optPrefix:
+		if r.key == "" {
+			return []byte{0}, []byte{0}, nil
+		}
+		return []byte(r.key), keys.PrefixEnd(r.key), nil
+	case optFromKey:
+		if r.key == "" {
+			return []byte{0}, []byte{0}, nil
+		}
+		return []byte(r.key), []byte{0}, nil
+	case optRangeEnd:
+		if r.key == "" {
+			return nil, nil, invalid(req, "key", "empty key; a range needs its first key")
+		}
+		if r.end == "" {
+			return nil, nil, invalid(req, "range_end", "empty range end; leave WithRangeEnd out for a single key")
+		}
+		if r.end != "\x00" && r.end <= r.key {
+			return nil, nil, invalid(req, "range_end", "range end must sort after the key, or be \"\\x00\" for every key from the key on")
+		}
+		return []byte(r.key), []byte(r.end), nil
+	}
+	if r.key == "" {
+		return nil, nil, invalid(req, "key", "empty key; etcd rejects it (use WithPrefix or WithAll for every key)")
+	}
+	return []byte(r.key), nil, nil
+}
+
+func modeNames(mode option) string {
+	s := ""
+	for m := mode; m != 0; m &= m - 1 {
+		if s != "" {
+			s += " and "
+		}
+		s += m.first().field()
+	}
+	return s
+}

@@ -1,0 +1,74 @@
+package kv
+
+// option is a bit set of the options a Request was given. It lets each
+// compile step reject options that do not apply to its request kind.
+type option uint32
+
+const (
+	optKey option = 1 << iota
+	optValue
+	optPrefix
+	optFromKey
+	optRangeEnd
+	optAll
+	optLimit
+	optRev
+	optSort
+	optSerializable
+	optKeysOnly
+	optCountOnly
+	optMinMod
+	optMaxMod
+	optMinCreate
+	optMaxCreate
+	optPrevKV
+	optLease
+	optIgnoreValue
+	optIgnoreLease
+	optPhysical
+	optTimeout
+	optLast // not an option: one past the last bit
+)
+
+// optionFields names each option by the protobuf field (or builder option)
+// it sets, for error messages.
+var optionFields = [...]string{
+	"key", "value", "prefix", "from_key", "range_end", "all", "limit",
+	"revision", "sort", "serializable", "keys_only", "count_only",
+	"min_mod_revision", "max_mod_revision", "min_create_revision",
+	"max_create_revision", "prev_kv", "lease", "ignore_value",
+	"ignore_lease", "physical", "timeout",
+}
+
+// Options each request kind accepts. conn and timeout are accepted by all.
+const (
+	rangeMode   = optPrefix | optFromKey | optRangeEnd | optAll
+	rangeOpts   = optKey | rangeMode | optLimit | optRev | optSort | optSerializable | optKeysOnly | optCountOnly | optMinMod | optMaxMod | optMinCreate | optMaxCreate | optTimeout
+	putOpts     = optKey | optValue | optLease | optPrevKV | optIgnoreValue | optIgnoreLease | optTimeout
+	deleteOpts  = optKey | rangeMode | optPrevKV | optTimeout
+	compactOpts = optRev | optPhysical | optTimeout
+)
+
+// first returns the lowest option bit in o.
+func (o option) first() option { return o & -o }
+
+// field returns the name of a single option bit.
+func (o option) field() string {
+	for i := 0; (1 << i) < optLast; i++ {
+		if o == 1<<i {
+			return optionFields[i]
+		}
+	}
+	return "unknown"
+}
+
+func (o option) has(bits option) bool { return o&bits != 0 }
+
+// count returns how many bits of o are set.
+func (o option) count() int {
+	n := 0
+	for ; o != 0; o &= o - 1 {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,92 @@
+package etcdtest
+
+// Option configures a server started by Start, StartShared, StartProcess or
+// StartProcessShared.
+type Option func(*config)
+
+// config is the intent recorded by the Options.
+type config struct {
+	tls            bool
+	clientCertAuth bool
+	authToken      string
+	authTokenTTL   uint
+	maxTxnOps      uint
+	maxRequestByte uint
+
+	// dedicated is set by every Option that an external cluster
+	// (ETCD_ENDPOINTS) cannot satisfy.
+	dedicated bool
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	return c
+}
+
+// WithTLS serves the client port over TLS with a certificate chain generated
+// in-process: a CA, a server certificate for 127.0.0.1, ::1 and localhost,
+// and a client certificate. The files are listed in Server.TLS, and
+// Server.TLS.ClientTLSConfig returns a matching client configuration.
+//
+// Without WithClientCertAuth the server does not ask clients for a
+// certificate.
+func WithTLS() Option {
+	return func(c *config) {
+		c.tls = true
+		c.dedicated = true
+	}
+}
+
+// WithClientCertAuth serves the client port over TLS (it implies WithTLS)
+// and requires every client to present a certificate signed by the generated
+// CA. When etcd auth is enabled the certificate's common name (ClientCertCN)
+// is taken as the user name.
+func WithClientCertAuth() Option {
+	return func(c *config) {
+		c.tls = true
+		c.clientCertAuth = true
+		c.dedicated = true
+	}
+}
+
+// WithAuthToken sets etcd's --auth-token, the kind of token handed out by
+// Authenticate. The default is "simple".
+func WithAuthToken(kind string) Option {
+	return func(c *config) {
+		c.authToken = kind
+		c.dedicated = true
+	}
+}
+
+// WithTokenTTL sets the lifetime of simple auth tokens in seconds
+// (--auth-token-ttl, embed.Config.AuthTokenTTL; etcd's default is 300), so
+// that tests can make tokens expire quickly. Zero keeps the default.
+func WithTokenTTL(seconds uint) Option {
+	return func(c *config) {
+		c.authTokenTTL = seconds
+		c.dedicated = true
+	}
+}
+
+// WithMaxTxnOps sets the maximum number of operations in one transaction
+// (--max-txn-ops; etcd's default is 128). Zero keeps the default.
+func WithMaxTxnOps(n uint) Option {
+	return func(c *config) {
+		c.maxTxnOps = n
+		c.dedicated = true
+	}
+}
+
+// WithMaxRequestBytes sets the largest client request the server accepts
+// (--max-request-bytes; etcd's default is 1.5 MiB). Zero keeps the default.
+func WithMaxRequestBytes(n uint) Option {
+	return func(c *config) {
+		c.maxRequestByte = n
+		c.dedicated = true
+	}
+}
