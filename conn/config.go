@@ -1,0 +1,144 @@
+package conn
+
+import (
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"google.golang.org/grpc"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultDialTimeout        = 5 * time.Second
+	DefaultRequestTimeout     = 10 * time.Second
+	DefaultKeepAliveTime      = 30 * time.Second
+	DefaultKeepAliveTimeout   = 10 * time.Second
+	DefaultMaxCallSendMsgSize = 2 * 1024 * 1024 // etcd's --max-request-bytes default is 1.5 MiB
+	DefaultMaxCallRecvMsgSize = 1<<31 - 1
+	DefaultBackoffBase        = 100 * time.Millisecond
+	DefaultBackoffMax         = 5 * time.Second
+)
+
+// Config describes one connection to one etcd cluster. Every zero value
+// means the documented default, so Config{Endpoints: eps} is a complete
+// configuration.
+type Config struct {
+	// Endpoints are the cluster's client URLs: "127.0.0.1:2379",
+	// "[::1]:2379", "etcd-0.example:2379", or the same with an http:// or
+	// https:// scheme. At least one is required. https:// turns TLS on.
+	Endpoints []string
+
+	// DialTimeout bounds New: it waits this long for one endpoint to become
+	// ready (and, with Username, to authenticate). Default 5s.
+	DialTimeout time.Duration
+
+	// RequestTimeout bounds every call whose request sets no timeout of its
+	// own, in addition to the caller's context. Default 10s; a negative value
+	// means no default timeout.
+	RequestTimeout time.Duration
+
+	// TLS, when set, secures every endpoint. Nil means plain text unless an
+	// endpoint says https://, which uses a default tls.Config.
+	TLS *tls.Config
+
+	// Username and Password turn on etcd authentication: the connection
+	// authenticates, attaches the token to every call and re-authenticates
+	// once when the server reports the token invalid or expired.
+	Username string
+	Password string
+
+	// KeepAliveTime is how long a connection may be idle before gRPC pings
+	// the server; KeepAliveTimeout how long it waits for the answer before
+	// it closes the connection. Defaults 30s and 10s. etcd's server refuses
+	// pings more frequent than its --grpc-keepalive-min-time (5s).
+	KeepAliveTime    time.Duration
+	KeepAliveTimeout time.Duration
+
+	// MaxCallSendMsgSize is the largest request that will be sent; a larger
+	// one fails before it is sent with ErrRequestTooLarge. Default 2 MiB.
+	// MaxCallRecvMsgSize is the largest response accepted. Default 2 GiB-1.
+	MaxCallSendMsgSize int
+	MaxCallRecvMsgSize int
+
+	// BackoffBase and BackoffMax shape gRPC's reconnect backoff per
+	// endpoint. Defaults 100ms and 5s.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+
+	// Logger receives connection events (endpoint state changes, token
+	// refreshes). Default: discard.
+	Logger *slog.Logger
+
+	// DialOptions are appended to getcd's own gRPC dial options.
+	DialOptions []grpc.DialOption
+}
+
+// ErrInvalidConfig is matched by every error Validate returns.
+var ErrInvalidConfig = errors.New("conn: invalid config")
+
+type configError struct{ field, reason string }
+
+func (e *configError) Error() string { return "conn: invalid config: " + e.field + ": " + e.reason }
+func (e *configError) Unwrap() error { return ErrInvalidConfig }
+
+// Validate checks the configuration without touching the network.
+func (c Config) Validate() error {
+	if len(c.Endpoints) == 0 {
+		return &configError{"Endpoints", "at least one endpoint is required"}
+	}
+	if _, err := parseEndpoints(c.Endpoints); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"DialTimeout", c.DialTimeout}, {"KeepAliveTime", c.KeepAliveTime}, {"KeepAliveTimeout", c.KeepAliveTimeout}, {"BackoffBase", c.BackoffBase}, {"BackoffMax", c.BackoffMax}} {
+		if d.v < 0 {
+			return &configError{d.name, "must not be negative, got " + d.v.String()}
+		}
+	}
+	if c.KeepAliveTime > 0 && c.KeepAliveTime < 5*time.Second {
+		return &configError{"KeepAliveTime", "below 5s etcd's server closes the connection for too many pings, got " + c.KeepAliveTime.String()}
+	}
+	if c.MaxCallSendMsgSize < 0 {
+		return &configError{"MaxCallSendMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallSendMsgSize)}
+	}
+	if c.MaxCallRecvMsgSize < 0 {
+		return &configError{"MaxCallRecvMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallRecvMsgSize)}
+	}
+	if c.Password != "" && c.Username == "" {
+		return &configError{"Username", "a password was given without a user name"}
+	}
+	if c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax {
+		return &configError{"BackoffBase", "exceeds BackoffMax"}
+	}
+	return nil
+}
+
+// withDefaults returns c with every zero value replaced by its default.
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.DialTimeout, DefaultDialTimeout)
+	def(&c.RequestTimeout, DefaultRequestTimeout)
+	def(&c.KeepAliveTime, DefaultKeepAliveTime)
+	def(&c.KeepAliveTimeout, DefaultKeepAliveTimeout)
+	def(&c.BackoffBase, DefaultBackoffBase)
+	def(&c.BackoffMax, DefaultBackoffMax)
+	if c.MaxCallSendMsgSize == 0 {
+		c.MaxCallSendMsgSize = DefaultMaxCallSendMsgSize
+	}
+	if c.MaxCallRecvMsgSize == 0 {
+		c.MaxCallRecvMsgSize = DefaultMaxCallRecvMsgSize
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

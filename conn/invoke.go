@@ -1,0 +1,73 @@
+package conn
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/protobuf/proto"
+)
+
+// peerCall carries a reusable grpc.Peer call option, so that learning which
+// endpoint answered costs no allocation per call.
+type peerCall struct {
+	p    peer.Peer
+	opts [1]grpc.CallOption
+}
+
+var peerPool = sync.Pool{New: func() any {
+	pc := &peerCall{}
+	pc.opts[0] = grpc.Peer(&pc.p)
+	return pc
+}}
+
+// Invoke runs one unary etcd RPC: it checks the size limit before sending,
+// attaches the auth token, re-authenticates once on an invalid or expired
+// token, and maps failures to *Error. write says whether the call changes
+// state, so that a failure with an unknown outcome is flagged as such.
+// The lease, watch and maintenance packages use it for their unary calls.
+func (c *Conn) Invoke(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+	if n := proto.Size(req); n > c.cfg.MaxCallSendMsgSize {
+		return &Error{Method: method, Endpoint: "none (not sent)", kind: ErrRequestTooLarge,
+			Message: "request of " + strconv.Itoa(n) + " bytes exceeds MaxCallSendMsgSize of " + strconv.Itoa(c.cfg.MaxCallSendMsgSize) + " bytes"}
+	}
+	if c.auth == nil {
+		return c.invokeRaw(ctx, method, req, resp, write)
+	}
+	tok := c.auth.current()
+	err := c.invokeRaw(ctx, method, req, resp, write)
+	if err != nil && (errors.Is(err, ErrInvalidAuthToken) || errors.Is(err, ErrAuthOldRevision)) {
+		// The server rejected the token before running the request, so even
+		// a write is safe to send again.
+		if _, rerr := c.auth.refresh(ctx, tok); rerr != nil {
+			return rerr
+		}
+		err = c.invokeRaw(ctx, method, req, resp, write)
+	}
+	return err
+}
+
+func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+	if c.closed.Load() {
+		return &Error{Method: method, Endpoint: c.epList, kind: ErrClosed}
+	}
+	pc := peerPool.Get().(*peerCall)
+	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)
+	if err != nil {
+		ep := "one of " + c.epList
+		if pc.p.Addr != nil {
+			ep = pc.p.Addr.String()
+		}
+		if c.closed.Load() {
+			err = &Error{Method: method, Endpoint: ep, kind: ErrClosed, Message: err.Error()}
+		} else {
+			err = mapError(ctx, method, ep, write, err)
+		}
+	}
+	pc.p = peer.Peer{}
+	peerPool.Put(pc)
+	return err
+}

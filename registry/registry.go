@@ -1,0 +1,150 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/getcd/getcd/conn"
+)
+
+// Errors about names.
+var (
+	// ErrAlreadyOpen: a connection is already open (or opening) under the name.
+	ErrAlreadyOpen = errors.New("registry: connection name already in use")
+	// ErrNotFound: no connection is open under the name.
+	ErrNotFound = errors.New("registry: no connection with that name")
+	// ErrNoName: the request carries no connection name.
+	ErrNoName = errors.New("registry: request names no connection; build it with kv.On(name) or WithConn(name)")
+)
+
+// NameError is a registry error about one name; it matches its sentinel
+// with errors.Is.
+type NameError struct {
+	Name string
+	Err  error
+}
+
+func (e *NameError) Error() string {
+	return e.Err.Error() + ": " + strconv.Quote(e.Name)
+}
+
+func (e *NameError) Unwrap() error { return e.Err }
+
+// Registry maps names to open connections. It is safe for concurrent use.
+// The zero value is not usable; call New, or use the package functions,
+// which work on a process-wide default registry.
+type Registry struct {
+	mu    sync.RWMutex
+	conns map[string]*entry
+}
+
+type entry struct {
+	c *conn.Conn // nil while opening
+}
+
+// New returns an empty registry.
+func New() *Registry { return &Registry{conns: make(map[string]*entry)} }
+
+// Open connects with cfg and registers the connection under name. The name
+// is reserved while connecting, so a concurrent Open of the same name fails
+// with ErrAlreadyOpen rather than opening twice.
+func (r *Registry) Open(ctx context.Context, name string, cfg conn.Config) (*conn.Conn, error) {
+	if name == "" {
+		return nil, &NameError{Name: name, Err: errors.New("registry: empty connection name")}
+	}
+	r.mu.Lock()
+	if _, ok := r.conns[name]; ok {
+		r.mu.Unlock()
+		return nil, &NameError{Name: name, Err: ErrAlreadyOpen}
+	}
+	e := &entry{}
+	r.conns[name] = e
+	r.mu.Unlock()
+
+	c, err := conn.New(ctx, cfg)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		delete(r.conns, name)
+		return nil, err
+	}
+	e.c = c
+	return c, nil
+}
+
+// Add registers a connection opened elsewhere under name.
+func (r *Registry) Add(name string, c *conn.Conn) error {
+	if name == "" || c == nil {
+		return &NameError{Name: name, Err: errors.New("registry: Add needs a name and a connection")}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.conns[name]; ok {
+		return &NameError{Name: name, Err: ErrAlreadyOpen}
+	}
+	r.conns[name] = &entry{c: c}
+	return nil
+}
+
+// Lookup returns the connection registered under name.
+func (r *Registry) Lookup(name string) (*conn.Conn, error) {
+	r.mu.RLock()
+	e, ok := r.conns[name]
+	var c *conn.Conn
+	if ok {
+		c = e.c
+	}
+	r.mu.RUnlock()
+	if c == nil {
+		if name == "" {
+			return nil, ErrNoName
+		}
+		return nil, &NameError{Name: name, Err: ErrNotFound}
+	}
+	return c, nil
+}
+
+// Close closes the connection registered under name and forgets the name.
+func (r *Registry) Close(name string) error {
+	r.mu.Lock()
+	e, ok := r.conns[name]
+	if !ok || e.c == nil {
+		r.mu.Unlock()
+		return &NameError{Name: name, Err: ErrNotFound}
+	}
+	delete(r.conns, name)
+	r.mu.Unlock()
+	return e.c.Close()
+}
+
+// CloseAll closes every registered connection.
+func (r *Registry) CloseAll() error {
+	r.mu.Lock()
+	conns := r.conns
+	r.conns = make(map[string]*entry)
+	r.mu.Unlock()
+	var errs []error
+	for _, e := range conns {
+		if e.c != nil {
+			errs = append(errs, e.c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Names lists the registered names in order.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	names := make([]string, 0, len(r.conns))
+	for n, e := range r.conns {
+		if e.c != nil {
+			names = append(names, n)
+		}
+	}
+	r.mu.RUnlock()
+	sort.Strings(names)
+	return names
+}
