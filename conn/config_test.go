@@ -1,0 +1,51 @@
+package conn
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigValidate(t *testing.T) {
+	ok := Config{Endpoints: []string{"127.0.0.1:2379"}}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("minimal config: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		cfg   Config
+		field string
+	}{
+		"no endpoints":     {Config{}, "Endpoints"},
+		"bad endpoint":     {Config{Endpoints: []string{"nope"}}, "Endpoints"},
+		"negative dial":    {Config{Endpoints: ok.Endpoints, DialTimeout: -time.Second}, "DialTimeout"},
+		"keepalive < 5s":   {Config{Endpoints: ok.Endpoints, KeepAliveTime: time.Second}, "KeepAliveTime"},
+		"negative send":    {Config{Endpoints: ok.Endpoints, MaxCallSendMsgSize: -1}, "MaxCallSendMsgSize"},
+		"negative recv":    {Config{Endpoints: ok.Endpoints, MaxCallRecvMsgSize: -1}, "MaxCallRecvMsgSize"},
+		"password no user": {Config{Endpoints: ok.Endpoints, Password: "x"}, "Username"},
+		"backoff order":    {Config{Endpoints: ok.Endpoints, BackoffBase: time.Second, BackoffMax: time.Millisecond}, "BackoffBase"},
+	} {
+		err := tc.cfg.Validate()
+		if !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: Validate() = %v, want ErrInvalidConfig", name, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.field) || !strings.HasPrefix(err.Error(), "conn: ") {
+			t.Errorf("%s: error %q does not name %s", name, err, tc.field)
+		}
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c := Config{Endpoints: []string{"a:1"}}.withDefaults()
+	if c.DialTimeout != DefaultDialTimeout || c.RequestTimeout != DefaultRequestTimeout ||
+		c.KeepAliveTime != DefaultKeepAliveTime || c.KeepAliveTimeout != DefaultKeepAliveTimeout ||
+		c.MaxCallSendMsgSize != DefaultMaxCallSendMsgSize || c.MaxCallRecvMsgSize != DefaultMaxCallRecvMsgSize ||
+		c.BackoffBase != DefaultBackoffBase || c.BackoffMax != DefaultBackoffMax || c.Logger == nil {
+		t.Errorf("withDefaults left a zero: %+v", c)
+	}
+	custom := Config{Endpoints: []string{"a:1"}, DialTimeout: time.Second, RequestTimeout: -1}.withDefaults()
+	if custom.DialTimeout != time.Second || custom.RequestTimeout != -1 {
+		t.Errorf("withDefaults overrode explicit values: %+v", custom)
+	}
+}

@@ -1,0 +1,68 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getcd/getcd/conn"
+	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/op"
+)
+
+func TestUnknownNames(t *testing.T) {
+	r := New()
+	_, err := r.Lookup("missing")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"missing"`) {
+		t.Errorf("Lookup(missing) = %v, want ErrNotFound naming it", err)
+	}
+	if err := r.Close("missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Close(missing) = %v", err)
+	}
+	ctx := context.Background()
+	if _, err := r.Get(ctx, kv.New().WithKey("a")); !errors.Is(err, ErrNoName) {
+		t.Errorf("Get without a name = %v, want ErrNoName", err)
+	}
+	if _, err := r.Put(ctx, kv.On("other").WithKey("a")); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"other"`) {
+		t.Errorf("Put on unknown name = %v", err)
+	}
+	if _, err := r.Txn(ctx, op.NewTxn().WithConn("x")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Txn on unknown name = %v", err)
+	}
+}
+
+func TestOpenInvalidConfigFreesName(t *testing.T) {
+	r := New()
+	_, err := r.Open(context.Background(), "main", conn.Config{})
+	if !errors.Is(err, conn.ErrInvalidConfig) {
+		t.Fatalf("Open with empty config = %v, want ErrInvalidConfig", err)
+	}
+	if names := r.Names(); len(names) != 0 {
+		t.Errorf("failed Open left names %v", names)
+	}
+	if _, err := r.Open(context.Background(), "", conn.Config{}); err == nil {
+		t.Errorf("Open with empty name succeeded")
+	}
+}
+
+func TestTableRender(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)
+	tab := Table{
+		{Name: "main", EndpointStatus: conn.EndpointStatus{Endpoint: "127.0.0.1:2379", State: conn.StateActive, Since: now.Add(-5 * time.Second)}},
+		{Name: "main", EndpointStatus: conn.EndpointStatus{Endpoint: "127.0.0.1:22379", State: conn.StateFailed, Since: now.Add(-time.Second),
+			Failures: 3, LastError: errors.New("connection refused"), NextRetry: now.Add(400 * time.Millisecond)}},
+	}
+	got := tab.render(now)
+	want := `+------+-----------------+--------+---------------------------------------------------------------------------------+
+| NAME | ENDPOINT        | STATE  | DETAIL                                                                                      |
++------+-----------------+--------+---------------------------------------------------------------------------------+
+| main | 127.0.0.1:2379  | active | for 5s                                                                                      |
+| main | 127.0.0.1:22379 | failed | for 1s, 3 failed attempts, next retry in ~400ms, last error: connection refused |
++------+-----------------+--------+---------------------------------------------------------------------------------+
+`
+	if got != want {
+		t.Errorf("render:\n%s\nwant:\n%s", got, want)
+	}
+}
