@@ -84,7 +84,7 @@ func detail(s conn.EndpointStatus, now time.Time) string {
 		parts = append(parts, "for "+now.Sub(s.Since).Truncate(time.Millisecond).String())
 	}
 	if s.Failures > 0 {
-		parts = append(parts, strconv.Itoa(s.Failures)+" failed attempts")
+		parts = append(parts, "failed attempts: "+strconv.Itoa(s.Failures))
 	}
 	if !s.NextRetry.IsZero() {
 		if d := s.NextRetry.Sub(now); d > 0 {
