@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -76,8 +77,7 @@ func isIntegrationModule(dir string) bool {
 	if err != nil {
 		return false
 	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	if strings.TrimSpace(first) != "module github.com/getcd/getcd/integration" {
+	if !slices.Contains(strings.Split(string(b), "\n"), "module github.com/getcd/getcd/integration") {
 		return false
 	}
 	_, err = os.Stat(filepath.Join(dir, "cmd", "etcd", "main.go"))

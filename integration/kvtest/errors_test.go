@@ -1,0 +1,90 @@
+package kvtest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getcd/getcd/conn"
+	kv "github.com/getcd/getcd/ctx"
+)
+
+func TestRequestTooLargeNotSent(t *testing.T) {
+	c := open(t, nil, conn.Config{MaxCallSendMsgSize: 1024})
+	ctx := testCtx(t)
+	k := prefix(t) + "big"
+	_, err := c.Put(ctx, kv.New().WithKey(k).WithValue(strings.Repeat("x", 2000)))
+	if !errors.Is(err, conn.ErrRequestTooLarge) || errors.Is(err, conn.ErrUnknownOutcome) {
+		t.Fatalf("put of 2000 bytes with a 1024 limit = %v, want ErrRequestTooLarge", err)
+	}
+	if !strings.Contains(err.Error(), "1024") || !strings.Contains(err.Error(), "exceeds") {
+		t.Errorf("error does not give the sizes: %q", err)
+	}
+	r, err := c.Get(ctx, kv.New().WithKey(k))
+	if err != nil || len(r.KVs) != 0 {
+		t.Errorf("the oversized put reached the server: %v %+v", err, r)
+	}
+}
+
+func TestServerRequestTooLarge(t *testing.T) {
+	c := open(t, nil, conn.Config{})
+	// etcd's default --max-request-bytes is 1.5 MiB; the client's send limit
+	// of 2 MiB lets this through to the server, which refuses it.
+	_, err := c.Put(testCtx(t), kv.New().WithKey(prefix(t)+"big").WithValue(strings.Repeat("x", 1700*1024)))
+	if !errors.Is(err, conn.ErrRequestTooLarge) || errors.Is(err, conn.ErrUnknownOutcome) {
+		t.Errorf("put of 1.7 MiB = %v, want ErrRequestTooLarge from the server", err)
+	}
+}
+
+func TestContextErrors(t *testing.T) {
+	c := open(t, nil, conn.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Get(ctx, kv.New().WithKey("a"))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("get with a canceled context = %v, want context.Canceled", err)
+	}
+	dctx, dcancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer dcancel()
+	_, err = c.Put(dctx, kv.New().WithKey(prefix(t)+"k").WithValue("v"))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("put past its deadline = %v, want context.DeadlineExceeded", err)
+	}
+}
+
+func TestErrorsNameEndpoint(t *testing.T) {
+	c := open(t, nil, conn.Config{})
+	_, err := c.Get(testCtx(t), kv.New().WithKey("a").WithRev(1<<40))
+	var ce *conn.Error
+	if !errors.As(err, &ce) || !errors.Is(err, conn.ErrFutureRev) {
+		t.Fatalf("future revision = %v", err)
+	}
+	if ce.Endpoint != shared.Endpoints()[0] || !strings.Contains(err.Error(), ce.Endpoint) {
+		t.Errorf("error names %q, want %q: %q", ce.Endpoint, shared.Endpoints()[0], err)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	start := time.Now()
+	_, err := conn.New(context.Background(), conn.Config{Endpoints: []string{"127.0.0.1:1"}, DialTimeout: 300 * time.Millisecond})
+	if !errors.Is(err, conn.ErrUnavailable) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("New on a closed port = %v, want ErrUnavailable naming it", err)
+	}
+	t.Logf("gave up after %v", time.Since(start))
+}
+
+func TestClosedConn(t *testing.T) {
+	c := open(t, nil, conn.Config{})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Get(testCtx(t), kv.New().WithKey("a"))
+	if !errors.Is(err, conn.ErrClosed) {
+		t.Errorf("get on a closed conn = %v, want ErrClosed", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+}
