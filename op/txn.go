@@ -64,7 +64,8 @@ func (t Txn) WithTimeout(d time.Duration) Txn { t.timeout = d; return t }
 
 // WithMaxOps sets the most conditions or operations one branch may hold,
 // to match a server started with another --max-txn-ops. Zero means
-// DefaultMaxOps.
+// DefaultMaxOps. As in etcd, a nested transaction may only hold what its
+// parent leaves: the limit less the largest branch of the parent.
 func (t Txn) WithMaxOps(n int) Txn { t.maxOps = n; return t }
 
 // Conn returns the connection name carried by the transaction, or "".
@@ -97,7 +98,10 @@ func (t Txn) Compile() (*pb.TxnRequest, error) {
 	return t.compile(limit)
 }
 
+// compile checks each part against maxOps and, as etcd does, allows a nested
+// transaction only what is left: maxOps minus the largest part of this one.
 func (t Txn) compile(maxOps int) (*pb.TxnRequest, error) {
+	largest := 0
 	for _, part := range [...]struct {
 		name string
 		n    int
@@ -105,7 +109,9 @@ func (t Txn) compile(maxOps int) (*pb.TxnRequest, error) {
 		if part.n > maxOps {
 			return nil, errs.Field("op", "txn", part.name, strconv.Itoa(part.n)+" entries exceed the limit of "+strconv.Itoa(maxOps)+" (etcd --max-txn-ops; see WithMaxOps)")
 		}
+		largest = max(largest, part.n)
 	}
+	maxOps -= largest // the budget of nested transactions
 	req := &pb.TxnRequest{}
 	if len(t.conds) > 0 {
 		req.Compare = make([]*pb.Compare, len(t.conds))
