@@ -22,7 +22,9 @@ const (
 	StateIdle State = iota
 	// StateConnecting: the first connection attempt is under way.
 	StateConnecting
-	// StateActive: connected; calls are sent here.
+	// StateActive: the transport is connected. Calls are sent here once
+	// the member's gRPC health check reports it serving, which follows
+	// within a round trip on a healthy member.
 	StateActive
 	// StateReconnecting: an attempt is under way after a failure, or gRPC
 	// is waiting for NextRetry to try again.

@@ -15,6 +15,7 @@ type proxy struct {
 	target   string
 	blackout atomic.Bool
 	held     atomic.Int64 // bytes held while black-holed
+	passed   atomic.Int64 // bytes forwarded
 	mu       sync.Mutex
 	conns    map[net.Conn]struct{}
 	wg       sync.WaitGroup
@@ -69,6 +70,8 @@ func (p *proxy) pipe(dst, src net.Conn) {
 				p.held.Add(int64(n))
 			} else if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
+			} else {
+				p.passed.Add(int64(n))
 			}
 		}
 		if err != nil {

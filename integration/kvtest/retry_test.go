@@ -31,7 +31,7 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 	// until some are stuck in the proxy (calls on the direct endpoint finish
 	// in milliseconds), then resets the proxy so the stuck ones fail there.
 	cut := func(n int, call func(i int)) {
-		waitActive(t, c)
+		waitRouted(t, c, px, p+"r")
 		px.blackout.Store(true)
 		var (
 			wg      sync.WaitGroup
@@ -107,6 +107,27 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 	}
 	t.Logf("reads: all ok; writes: %d ok, %d with unknown outcome (of which %d applied)",
 		ok.Load(), unknown.Load(), len(got)-len(applied))
+}
+
+// waitRouted waits until round robin sends calls through the proxy: an
+// endpoint whose transport is up is still left out until its health check
+// has answered.
+func waitRouted(t *testing.T, c *conn.Conn, px *proxy, key string) {
+	t.Helper()
+	waitActive(t, c)
+	for range 500 {
+		before := px.passed.Load()
+		for range 4 {
+			if _, err := c.Get(testCtx(t), kv.New().WithKey(key)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if px.passed.Load() > before {
+			return
+		}
+		sleepBriefly()
+	}
+	t.Fatalf("no call went through the proxy")
 }
 
 // waitActive waits until every endpoint of c is active.
