@@ -2,8 +2,10 @@ package conn
 
 import (
 	"context"
+	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/protobuf/proto"
 
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/op"
@@ -22,78 +24,55 @@ const (
 // is unavailable, within the deadline.
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 	m, err := r.RangeRequest()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := c.requestTimeout(ctx, r.Timeout())
-	defer cancel()
-	resp := &pb.RangeResponse{}
-	if err := c.Invoke(ctx, MethodRange, m, resp, false); err != nil {
-		return nil, err
-	}
-	return getResponse(resp), nil
+	return unary(c, ctx, r.Timeout(), MethodRange, false, m, err, &pb.RangeResponse{}, getResponse)
 }
 
 // Put runs a put. A put is never sent twice: if its fate is unknown the
 // error matches ErrUnknownOutcome.
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
 	m, err := r.PutRequest()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := c.requestTimeout(ctx, r.Timeout())
-	defer cancel()
-	resp := &pb.PutResponse{}
-	if err := c.Invoke(ctx, MethodPut, m, resp, true); err != nil {
-		return nil, err
-	}
-	return putResponse(resp), nil
+	return unary(c, ctx, r.Timeout(), MethodPut, true, m, err, &pb.PutResponse{}, putResponse)
 }
 
 // Delete runs a delete of a key or range.
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
 	m, err := r.DeleteRequest()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := c.requestTimeout(ctx, r.Timeout())
-	defer cancel()
-	resp := &pb.DeleteRangeResponse{}
-	if err := c.Invoke(ctx, MethodDeleteRange, m, resp, true); err != nil {
-		return nil, err
-	}
-	return deleteResponse(resp), nil
+	return unary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, &pb.DeleteRangeResponse{}, deleteResponse)
 }
 
-// Txn runs a transaction.
+// Txn runs a transaction. Only a transaction that can write is treated as
+// a write when its outcome is unknown.
 func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
 	m, err := t.Compile()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := c.requestTimeout(ctx, t.Timeout())
-	defer cancel()
-	resp := &pb.TxnResponse{}
-	if err := c.Invoke(ctx, MethodTxn, m, resp, hasWrite(m)); err != nil {
-		return nil, err
-	}
-	return txnResponse(resp), nil
+	write := err == nil && hasWrite(m)
+	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }
 
 // Compact compacts the key-value history up to r's revision (WithRev),
 // waiting for the physical removal with WithPhysical.
 func (c *Conn) Compact(ctx context.Context, r kv.Request) (*CompactResponse, error) {
 	m, err := r.CompactRequest()
-	if err != nil {
-		return nil, err
+	return unary(c, ctx, r.Timeout(), MethodCompact, true, m, err, &pb.CompactionResponse{}, compactResponse)
+}
+
+// unary runs one compiled request: compile error first, then the
+// per-request timeout, the call and the conversion of the answer.
+func unary[M, R proto.Message, O any](c *Conn, ctx context.Context, timeout time.Duration, method string, write bool,
+	m M, compileErr error, resp R, convert func(R) O) (O, error) {
+	var zero O
+	if compileErr != nil {
+		return zero, compileErr
 	}
-	ctx, cancel := c.requestTimeout(ctx, r.Timeout())
+	ctx, cancel := c.requestTimeout(ctx, timeout)
 	defer cancel()
-	resp := &pb.CompactionResponse{}
-	if err := c.Invoke(ctx, MethodCompact, m, resp, true); err != nil {
-		return nil, err
+	if err := c.Invoke(ctx, method, m, resp, write); err != nil {
+		return zero, err
 	}
-	return &CompactResponse{Header: header(resp.Header)}, nil
+	return convert(resp), nil
+}
+
+func compactResponse(r *pb.CompactionResponse) *CompactResponse {
+	return &CompactResponse{Header: header(r.Header)}
 }
 
 // hasWrite says whether a transaction can change the store.
