@@ -57,14 +57,18 @@ func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Mes
 	pc := peerPool.Get().(*peerCall)
 	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)
 	if err != nil {
-		ep := "one of " + c.epList
-		if pc.p.Addr != nil {
+		// gRPC fills in the peer only once a stream to an endpoint exists.
+		// Without one the request never left the client, so even a write
+		// has a known outcome: not applied.
+		sent := pc.p.Addr != nil
+		ep := "none of " + c.epList + " (not sent)"
+		if sent {
 			ep = pc.p.Addr.String()
 		}
 		if c.closed.Load() {
-			err = &Error{Method: method, Endpoint: ep, kind: ErrClosed, Message: err.Error()}
+			err = &Error{Method: method, Endpoint: ep, kind: ErrClosed, Message: err.Error(), Unknown: write && sent}
 		} else {
-			err = mapError(ctx, method, ep, write, err)
+			err = mapError(ctx, method, ep, write && sent, err)
 		}
 	}
 	pc.p = peer.Peer{}

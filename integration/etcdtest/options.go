@@ -90,3 +90,10 @@ func WithMaxRequestBytes(n uint) Option {
 		c.dedicated = true
 	}
 }
+
+// WithDedicated starts a server of the test's own even when ETCD_ENDPOINTS
+// names an external cluster: for tests that stop the server, compact its
+// history or otherwise must not touch a shared cluster.
+func WithDedicated() Option {
+	return func(c *config) { c.dedicated = true }
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/integration/etcdtest"
 )
 
 func TestRequestTooLargeNotSent(t *testing.T) {
@@ -86,5 +87,25 @@ func TestClosedConn(t *testing.T) {
 	}
 	if err := c.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
+	}
+}
+
+// TestUnsentWriteIsKnown stops the server under a connection: a write that
+// times out waiting for an endpoint never left the client, so its outcome
+// is known (not applied) and the error must not claim otherwise.
+func TestUnsentWriteIsKnown(t *testing.T) {
+	s := etcdtest.Start(t, etcdtest.WithDedicated())
+	c := open(t, s, conn.Config{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err := c.Put(ctx, kv.New().WithKey("k").WithValue("v"))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("put with the server down = %v, want DeadlineExceeded", err)
+	}
+	if errors.Is(err, conn.ErrUnknownOutcome) || !strings.Contains(err.Error(), "not sent") {
+		t.Errorf("unsent put = %q, want a known outcome saying it was not sent", err)
 	}
 }

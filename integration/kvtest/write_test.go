@@ -105,7 +105,7 @@ func TestDeleteOptions(t *testing.T) {
 
 func TestCompact(t *testing.T) {
 	// Its own server: compaction would break revision reads of other tests.
-	c := open(t, etcdtest.Start(t), conn.Config{})
+	c := open(t, etcdtest.Start(t, etcdtest.WithDedicated()), conn.Config{})
 	ctx := testCtx(t)
 	k := prefix(t) + "k"
 	old, err := c.Put(ctx, kv.New().WithKey(k).WithValue("old"))
