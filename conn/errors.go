@@ -57,7 +57,7 @@ var (
 	ErrUnhealthy         = errors.New("conn: unhealthy cluster")
 	ErrCorrupt           = errors.New("conn: corrupt cluster")
 	ErrNotForLearner     = errors.New("conn: rpc not supported for learner")
-	ErrUnavailable       = errors.New("conn: no endpoint available")
+	ErrUnavailable       = errors.New("conn: endpoint unavailable")
 	ErrClosed            = errors.New("conn: connection closed")
 	ErrUnknownOutcome    = errors.New("conn: the write may or may not have been applied")
 	ErrUnknown           = errors.New("conn: unexpected error")
@@ -133,6 +133,9 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
+	if !strings.HasPrefix(e.kind.Error(), "conn: ") {
+		b.WriteString("conn: ") // context errors
+	}
 	b.WriteString(e.kind.Error())
 	if e.Message != "" && !strings.HasSuffix(e.kind.Error(), strings.TrimPrefix(e.Message, "etcdserver: ")) {
 		b.WriteString(": ")

@@ -92,3 +92,17 @@ func TestOutcomeOfWrites(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorStringsStartWithPackage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, err := range []error{
+		mapError(ctx, MethodPut, "e:1", true, status.Error(codes.Canceled, "context canceled")),
+		mapError(context.Background(), MethodPut, "e:1", true, status.Error(codes.Unavailable, "error reading from server: EOF")),
+		mapError(context.Background(), MethodRange, "e:1", false, rpctypes.ErrGRPCCompacted),
+	} {
+		if !strings.HasPrefix(err.Error(), "conn: ") {
+			t.Errorf("%q does not start with the package name", err)
+		}
+	}
+}
