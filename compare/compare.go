@@ -7,6 +7,7 @@ import (
 
 	"github.com/getcd/getcd/internal/errs"
 	"github.com/getcd/getcd/internal/keys"
+	"github.com/getcd/getcd/internal/wire"
 )
 
 // ErrInvalidRequest is matched (errors.Is) by every error Compile returns.
@@ -134,11 +135,17 @@ func Missing(key string) Cond { return Key(key).CreateRevision(Equal, 0) }
 func invalid(field, reason string) error { return errs.Field("compare", "compare", field, reason) }
 
 // Compile builds a fresh *pb.Compare.
-func (c Cond) Compile() (*pb.Compare, error) {
+func (c Cond) Compile() (*pb.Compare, error) { return c.compile(wire.Copy) }
+
+// CompileWire is Compile for getcd's connection code: the message's byte
+// slices share memory with the condition's strings and must not be written.
+func (c Cond) CompileWire(_ wire.Token) (*pb.Compare, error) { return c.compile(wire.Alias) }
+
+func (c Cond) compile(m wire.Mode) (*pb.Compare, error) {
 	if c.target == 0 {
 		return nil, invalid("target", "empty condition; build one with Key(k).Value(...) or the like")
 	}
-	key, end, err := c.s.compile()
+	key, end, err := c.s.compile(m)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +157,7 @@ func (c Cond) Compile() (*pb.Compare, error) {
 	switch c.target {
 	case targetValue:
 		cmp.Target = pb.Compare_VALUE
-		cmp.TargetUnion = &pb.Compare_Value{Value: []byte(c.value)}
+		cmp.TargetUnion = &pb.Compare_Value{Value: m.Bytes(c.value)}
 	case targetVersion:
 		cmp.Target = pb.Compare_VERSION
 		cmp.TargetUnion = &pb.Compare_Version{Version: n}
@@ -202,18 +209,18 @@ func (c Cond) result() (pb.Compare_CompareResult, int64, error) {
 	return 0, 0, invalid("result", "unknown operator "+c.op.String())
 }
 
-func (s Subject) compile() (key, end []byte, err error) {
+func (s Subject) compile(m wire.Mode) (key, end []byte, err error) {
 	switch s.span {
 	case spanPrefix:
 		if s.key == "" {
-			return []byte{0}, []byte{0}, nil
+			return m.Zero(), m.Zero(), nil
 		}
-		return []byte(s.key), keys.PrefixEnd(s.key), nil
+		return m.Bytes(s.key), keys.PrefixEnd(s.key), nil
 	case spanFromKey:
 		if s.key == "" {
-			return []byte{0}, []byte{0}, nil
+			return m.Zero(), m.Zero(), nil
 		}
-		return []byte(s.key), []byte{0}, nil
+		return m.Bytes(s.key), m.Zero(), nil
 	case spanRange:
 		if s.key == "" {
 			return nil, nil, invalid("key", "empty key; a range needs its first key")
@@ -224,10 +231,10 @@ func (s Subject) compile() (key, end []byte, err error) {
 		if s.end != "\x00" && s.end <= s.key {
 			return nil, nil, invalid("range_end", "range end must sort after the key, or be \"\\x00\"")
 		}
-		return []byte(s.key), []byte(s.end), nil
+		return m.Bytes(s.key), m.Bytes(s.end), nil
 	}
 	if s.key == "" {
 		return nil, nil, invalid("key", "empty key; etcd rejects it")
 	}
-	return []byte(s.key), nil, nil
+	return m.Bytes(s.key), nil, nil
 }

@@ -13,7 +13,6 @@ import (
 // Defaults for the zero values of Config.
 const (
 	DefaultDialTimeout        = 5 * time.Second
-	DefaultRequestTimeout     = 10 * time.Second
 	DefaultKeepAliveTime      = 30 * time.Second
 	DefaultKeepAliveTimeout   = 10 * time.Second
 	DefaultMaxCallSendMsgSize = 2 * 1024 * 1024 // etcd's --max-request-bytes default is 1.5 MiB
@@ -35,9 +34,12 @@ type Config struct {
 	// ready (and, with Username, to authenticate). Default 5s.
 	DialTimeout time.Duration
 
-	// RequestTimeout bounds every call whose request sets no timeout of its
-	// own, in addition to the caller's context. Default 10s; a negative value
-	// means no default timeout.
+	// RequestTimeout, when above zero, bounds every call whose request sets
+	// no timeout of its own (kv.Request.WithTimeout), in addition to the
+	// caller's context. Zero, the default, leaves deadlines to the caller's
+	// context, as Go code expects: calls wait for a ready endpoint until the
+	// context ends, so give them contexts with deadlines, or set this. It
+	// costs a timer per call whose context has no earlier deadline.
 	RequestTimeout time.Duration
 
 	// TLS, when set, secures every endpoint. Nil means plain text unless an
@@ -95,7 +97,7 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"DialTimeout", c.DialTimeout}, {"KeepAliveTime", c.KeepAliveTime}, {"KeepAliveTimeout", c.KeepAliveTimeout}, {"BackoffBase", c.BackoffBase}, {"BackoffMax", c.BackoffMax}} {
+	}{{"DialTimeout", c.DialTimeout}, {"RequestTimeout", c.RequestTimeout}, {"KeepAliveTime", c.KeepAliveTime}, {"KeepAliveTimeout", c.KeepAliveTimeout}, {"BackoffBase", c.BackoffBase}, {"BackoffMax", c.BackoffMax}} {
 		if d.v < 0 {
 			return &configError{d.name, "must not be negative, got " + d.v.String()}
 		}
@@ -126,7 +128,6 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.DialTimeout, DefaultDialTimeout)
-	def(&c.RequestTimeout, DefaultRequestTimeout)
 	def(&c.KeepAliveTime, DefaultKeepAliveTime)
 	def(&c.KeepAliveTimeout, DefaultKeepAliveTimeout)
 	def(&c.BackoffBase, DefaultBackoffBase)

@@ -19,6 +19,7 @@ func TestConfigValidate(t *testing.T) {
 		"no endpoints":     {Config{}, "Endpoints"},
 		"bad endpoint":     {Config{Endpoints: []string{"nope"}}, "Endpoints"},
 		"negative dial":    {Config{Endpoints: ok.Endpoints, DialTimeout: -time.Second}, "DialTimeout"},
+		"negative request": {Config{Endpoints: ok.Endpoints, RequestTimeout: -time.Second}, "RequestTimeout"},
 		"keepalive < 5s":   {Config{Endpoints: ok.Endpoints, KeepAliveTime: time.Second}, "KeepAliveTime"},
 		"negative send":    {Config{Endpoints: ok.Endpoints, MaxCallSendMsgSize: -1}, "MaxCallSendMsgSize"},
 		"negative recv":    {Config{Endpoints: ok.Endpoints, MaxCallRecvMsgSize: -1}, "MaxCallRecvMsgSize"},
@@ -38,14 +39,14 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConfigDefaults(t *testing.T) {
 	c := Config{Endpoints: []string{"a:1"}}.withDefaults()
-	if c.DialTimeout != DefaultDialTimeout || c.RequestTimeout != DefaultRequestTimeout ||
+	if c.DialTimeout != DefaultDialTimeout || c.RequestTimeout != 0 ||
 		c.KeepAliveTime != DefaultKeepAliveTime || c.KeepAliveTimeout != DefaultKeepAliveTimeout ||
 		c.MaxCallSendMsgSize != DefaultMaxCallSendMsgSize || c.MaxCallRecvMsgSize != DefaultMaxCallRecvMsgSize ||
 		c.BackoffBase != DefaultBackoffBase || c.BackoffMax != DefaultBackoffMax || c.Logger == nil {
 		t.Errorf("withDefaults left a zero: %+v", c)
 	}
-	custom := Config{Endpoints: []string{"a:1"}, DialTimeout: time.Second, RequestTimeout: -1}.withDefaults()
-	if custom.DialTimeout != time.Second || custom.RequestTimeout != -1 {
+	custom := Config{Endpoints: []string{"a:1"}, DialTimeout: time.Second, RequestTimeout: time.Minute}.withDefaults()
+	if custom.DialTimeout != time.Second || custom.RequestTimeout != time.Minute {
 		t.Errorf("withDefaults overrode explicit values: %+v", custom)
 	}
 }

@@ -31,6 +31,8 @@ type Conn struct {
 	resolver  *manual.Resolver
 	tracker   *tracker
 	auth      *tokenAuth // nil without Username
+	callOpts  []grpc.CallOption
+	calls     sync.Pool // of *peerCall
 	closeOnce sync.Once
 	closed    atomic.Bool
 	done      chan struct{}
@@ -53,6 +55,17 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 		names[i] = ep.addr
 	}
 	c.epList = strings.Join(names, ", ")
+	c.callOpts = []grpc.CallOption{
+		grpc.WaitForReady(true),
+		grpc.MaxCallSendMsgSize(cfg.MaxCallSendMsgSize),
+		grpc.MaxCallRecvMsgSize(cfg.MaxCallRecvMsgSize),
+	}
+	c.calls.New = func() any {
+		pc := &peerCall{}
+		copy(pc.opts[:], c.callOpts)
+		pc.opts[len(pc.opts)-1] = grpc.Peer(&pc.p)
+		return pc
+	}
 	c.tracker = newTracker(eps, cfg.BackoffBase, cfg.BackoffMax, cfg.Logger)
 
 	// Each connection gets its own resolver scheme, so no global registry
@@ -77,11 +90,6 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 			Backoff:           backoff.Config{BaseDelay: cfg.BackoffBase, Multiplier: 1.6, Jitter: 0.2, MaxDelay: cfg.BackoffMax},
 			MinConnectTimeout: cfg.DialTimeout,
 		}),
-		grpc.WithDefaultCallOptions(
-			grpc.WaitForReady(true),
-			grpc.MaxCallSendMsgSize(cfg.MaxCallSendMsgSize),
-			grpc.MaxCallRecvMsgSize(cfg.MaxCallRecvMsgSize),
-		),
 	}
 	if cfg.Username != "" {
 		c.auth = &tokenAuth{c: c, secure: creds.Info().SecurityProtocol != "insecure"}
@@ -201,13 +209,18 @@ const serviceConfig = `{
   }]
 }`
 
+// CallOptions returns the options getcd gives every call: wait for a ready
+// endpoint, and the message size limits. Streams opened on ClientConn
+// should use them too. The caller must not modify the slice.
+func (c *Conn) CallOptions() []grpc.CallOption { return c.callOpts }
+
 // requestTimeout applies the per-request timeout, or the configured
 // default, to ctx.
 func (c *Conn) requestTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d == 0 {
 		d = c.cfg.RequestTimeout
 	}
-	if d < 0 {
+	if d <= 0 {
 		return ctx, noCancel
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {

@@ -4,25 +4,20 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
 )
 
-// peerCall carries a reusable grpc.Peer call option, so that learning which
-// endpoint answered costs no allocation per call.
+// peerCall carries the call options of one call, among them a grpc.Peer
+// option, so that learning which endpoint answered costs no allocation per
+// call. All options go per call rather than as dial defaults: gRPC would
+// otherwise allocate a slice per call to join the two sets.
 type peerCall struct {
 	p    peer.Peer
-	opts [1]grpc.CallOption
+	opts [4]grpc.CallOption // the Conn's callOpts, then the Peer option
 }
-
-var peerPool = sync.Pool{New: func() any {
-	pc := &peerCall{}
-	pc.opts[0] = grpc.Peer(&pc.p)
-	return pc
-}}
 
 // Invoke runs one unary etcd RPC: it checks the size limit before sending,
 // attaches the auth token, re-authenticates once on an invalid or expired
@@ -54,7 +49,7 @@ func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Mes
 	if c.closed.Load() {
 		return &Error{Method: method, Endpoint: c.epList, kind: ErrClosed}
 	}
-	pc := peerPool.Get().(*peerCall)
+	pc := c.calls.Get().(*peerCall)
 	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)
 	if err != nil {
 		// gRPC fills in the peer only once a stream to an endpoint exists.
@@ -72,6 +67,6 @@ func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Mes
 		}
 	}
 	pc.p = peer.Peer{}
-	peerPool.Put(pc)
+	c.calls.Put(pc)
 	return err
 }

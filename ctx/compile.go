@@ -5,14 +5,17 @@ import (
 
 	"github.com/getcd/getcd/internal/errs"
 	"github.com/getcd/getcd/internal/keys"
+	"github.com/getcd/getcd/internal/wire"
 )
 
 // RangeRequest compiles r into a fresh *pb.RangeRequest (the Range RPC).
-func (r Request) RangeRequest() (*pb.RangeRequest, error) {
+func (r Request) RangeRequest() (*pb.RangeRequest, error) { return r.rangeRequest(wire.Copy) }
+
+func (r Request) rangeRequest(m wire.Mode) (*pb.RangeRequest, error) {
 	if err := r.check("range", rangeOpts); err != nil {
 		return nil, err
 	}
-	key, end, err := r.keyRange("range")
+	key, end, err := r.keyRange("range", m)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +56,9 @@ func (r Request) RangeRequest() (*pb.RangeRequest, error) {
 }
 
 // PutRequest compiles r into a fresh *pb.PutRequest (the Put RPC).
-func (r Request) PutRequest() (*pb.PutRequest, error) {
+func (r Request) PutRequest() (*pb.PutRequest, error) { return r.putRequest(wire.Copy) }
+
+func (r Request) putRequest(m wire.Mode) (*pb.PutRequest, error) {
 	if err := r.check("put", putOpts); err != nil {
 		return nil, err
 	}
@@ -71,10 +76,10 @@ func (r Request) PutRequest() (*pb.PutRequest, error) {
 	}
 	var value []byte
 	if r.value != "" {
-		value = []byte(r.value)
+		value = m.Bytes(r.value)
 	}
 	return &pb.PutRequest{
-		Key:         []byte(r.key),
+		Key:         m.Bytes(r.key),
 		Value:       value,
 		Lease:       r.lease,
 		PrevKv:      r.set.has(optPrevKV),
@@ -85,11 +90,13 @@ func (r Request) PutRequest() (*pb.PutRequest, error) {
 
 // DeleteRequest compiles r into a fresh *pb.DeleteRangeRequest (the
 // DeleteRange RPC).
-func (r Request) DeleteRequest() (*pb.DeleteRangeRequest, error) {
+func (r Request) DeleteRequest() (*pb.DeleteRangeRequest, error) { return r.deleteRequest(wire.Copy) }
+
+func (r Request) deleteRequest(m wire.Mode) (*pb.DeleteRangeRequest, error) {
 	if err := r.check("delete", deleteOpts); err != nil {
 		return nil, err
 	}
-	key, end, err := r.keyRange("delete")
+	key, end, err := r.keyRange("delete", m)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +129,7 @@ func (r Request) check(req string, allowed option) error {
 
 // keyRange turns the recorded range intent into key and range_end bytes.
 // A nil end means a single key.
-func (r Request) keyRange(req string) (key, end []byte, err error) {
+func (r Request) keyRange(req string, m wire.Mode) (key, end []byte, err error) {
 	mode := r.set & rangeMode
 	if mode.count() > 1 {
 		return nil, nil, invalid(req, "range_end", "only one of WithPrefix, WithFromKey, WithRangeEnd and WithAll may be used, got "+modeNames(mode))
@@ -132,17 +139,17 @@ func (r Request) keyRange(req string) (key, end []byte, err error) {
 		if r.key != "" {
 			return nil, nil, invalid(req, "key", "WithAll takes no key; use WithPrefix or WithFromKey to start at a key")
 		}
-		return []byte{0}, []byte{0}, nil
+		return m.Zero(), m.Zero(), nil
 	case optPrefix:
 		if r.key == "" {
-			return []byte{0}, []byte{0}, nil
+			return m.Zero(), m.Zero(), nil
 		}
-		return []byte(r.key), keys.PrefixEnd(r.key), nil
+		return m.Bytes(r.key), keys.PrefixEnd(r.key), nil
 	case optFromKey:
 		if r.key == "" {
-			return []byte{0}, []byte{0}, nil
+			return m.Zero(), m.Zero(), nil
 		}
-		return []byte(r.key), []byte{0}, nil
+		return m.Bytes(r.key), m.Zero(), nil
 	case optRangeEnd:
 		if r.key == "" {
 			return nil, nil, invalid(req, "key", "empty key; a range needs its first key")
@@ -153,12 +160,12 @@ func (r Request) keyRange(req string) (key, end []byte, err error) {
 		if r.end != "\x00" && r.end <= r.key {
 			return nil, nil, invalid(req, "range_end", "range end must sort after the key, or be \"\\x00\" for every key from the key on")
 		}
-		return []byte(r.key), []byte(r.end), nil
+		return m.Bytes(r.key), m.Bytes(r.end), nil
 	}
 	if r.key == "" {
 		return nil, nil, invalid(req, "key", "empty key; etcd rejects it (use WithPrefix or WithAll for every key)")
 	}
-	return []byte(r.key), nil, nil
+	return m.Bytes(r.key), nil, nil
 }
 
 func modeNames(mode option) string {

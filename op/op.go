@@ -5,6 +5,7 @@ import (
 
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/internal/errs"
+	"github.com/getcd/getcd/internal/wire"
 )
 
 // ErrInvalidRequest is matched (errors.Is) by every error Compile returns.
@@ -68,31 +69,49 @@ func (o Op) Request() kv.Request { return o.req }
 
 // Compile builds a fresh *pb.RequestOp.
 func (o Op) Compile() (*pb.RequestOp, error) {
-	return o.compile(DefaultMaxOps)
+	return o.compile(DefaultMaxOps, wire.Copy)
 }
 
-func (o Op) compile(maxOps int) (*pb.RequestOp, error) {
+func (o Op) compile(maxOps int, mode wire.Mode) (*pb.RequestOp, error) {
 	switch o.kind {
 	case KindPut:
-		m, err := o.req.PutRequest()
+		var m *pb.PutRequest
+		var err error
+		if mode == wire.Alias {
+			m, err = o.req.PutWire(wire.Token{})
+		} else {
+			m, err = o.req.PutRequest()
+		}
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: m}}, nil
 	case KindGet:
-		m, err := o.req.RangeRequest()
+		var m *pb.RangeRequest
+		var err error
+		if mode == wire.Alias {
+			m, err = o.req.RangeWire(wire.Token{})
+		} else {
+			m, err = o.req.RangeRequest()
+		}
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestRange{RequestRange: m}}, nil
 	case KindDelete:
-		m, err := o.req.DeleteRequest()
+		var m *pb.DeleteRangeRequest
+		var err error
+		if mode == wire.Alias {
+			m, err = o.req.DeleteWire(wire.Token{})
+		} else {
+			m, err = o.req.DeleteRequest()
+		}
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: m}}, nil
 	case KindTxn:
-		m, err := o.txn.compile(maxOps)
+		m, err := o.txn.compile(maxOps, mode)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/getcd/getcd/compare"
 	"github.com/getcd/getcd/internal/errs"
+	"github.com/getcd/getcd/internal/wire"
 )
 
 // DefaultMaxOps is the most conditions or operations a transaction branch may
@@ -84,7 +85,14 @@ func (t Txn) ThenOps() []Op { return append([]Op(nil), t.then...) }
 func (t Txn) ElseOps() []Op { return append([]Op(nil), t.els...) }
 
 // Compile builds a fresh *pb.TxnRequest.
-func (t Txn) Compile() (*pb.TxnRequest, error) {
+func (t Txn) Compile() (*pb.TxnRequest, error) { return t.compileTop(wire.Copy) }
+
+// CompileWire is Compile for getcd's connection code: keys and values in
+// the message share memory with the builders' strings and must not be
+// written.
+func (t Txn) CompileWire(_ wire.Token) (*pb.TxnRequest, error) { return t.compileTop(wire.Alias) }
+
+func (t Txn) compileTop(mode wire.Mode) (*pb.TxnRequest, error) {
 	if t.timeout < 0 {
 		return nil, errs.Field("op", "txn", "timeout", "must not be negative, got "+t.timeout.String())
 	}
@@ -95,12 +103,12 @@ func (t Txn) Compile() (*pb.TxnRequest, error) {
 	if limit == 0 {
 		limit = DefaultMaxOps
 	}
-	return t.compile(limit)
+	return t.compile(limit, mode)
 }
 
 // compile checks each part against maxOps and, as etcd does, allows a nested
 // transaction only what is left: maxOps minus the largest part of this one.
-func (t Txn) compile(maxOps int) (*pb.TxnRequest, error) {
+func (t Txn) compile(maxOps int, mode wire.Mode) (*pb.TxnRequest, error) {
 	largest := 0
 	for _, part := range [...]struct {
 		name string
@@ -116,7 +124,13 @@ func (t Txn) compile(maxOps int) (*pb.TxnRequest, error) {
 	if len(t.conds) > 0 {
 		req.Compare = make([]*pb.Compare, len(t.conds))
 		for i, c := range t.conds {
-			m, err := c.Compile()
+			var m *pb.Compare
+			var err error
+			if mode == wire.Alias {
+				m, err = c.CompileWire(wire.Token{})
+			} else {
+				m, err = c.Compile()
+			}
 			if err != nil {
 				return nil, errs.At("op", "txn", "compare["+strconv.Itoa(i)+"]", err)
 			}
@@ -124,22 +138,22 @@ func (t Txn) compile(maxOps int) (*pb.TxnRequest, error) {
 		}
 	}
 	var err error
-	if req.Success, err = compileOps("success", t.then, maxOps); err != nil {
+	if req.Success, err = compileOps("success", t.then, maxOps, mode); err != nil {
 		return nil, err
 	}
-	if req.Failure, err = compileOps("failure", t.els, maxOps); err != nil {
+	if req.Failure, err = compileOps("failure", t.els, maxOps, mode); err != nil {
 		return nil, err
 	}
 	return req, nil
 }
 
-func compileOps(name string, ops []Op, maxOps int) ([]*pb.RequestOp, error) {
+func compileOps(name string, ops []Op, maxOps int, mode wire.Mode) ([]*pb.RequestOp, error) {
 	if len(ops) == 0 {
 		return nil, nil
 	}
 	out := make([]*pb.RequestOp, len(ops))
 	for i, o := range ops {
-		m, err := o.compile(maxOps)
+		m, err := o.compile(maxOps, mode)
 		if err != nil {
 			return nil, errs.At("op", "txn", name+"["+strconv.Itoa(i)+"]", err)
 		}

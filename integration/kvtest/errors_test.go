@@ -110,3 +110,22 @@ func TestUnsentWriteIsKnown(t *testing.T) {
 		t.Errorf("unsent put = %q, want a known outcome saying it was not sent", err)
 	}
 }
+
+// TestRequestTimeouts: with the server gone, a call whose context has no
+// deadline is bounded by Config.RequestTimeout, and a request's own
+// WithTimeout wins over it.
+func TestRequestTimeouts(t *testing.T) {
+	s := etcdtest.Start(t, etcdtest.WithDedicated())
+	c := open(t, s, conn.Config{RequestTimeout: 300 * time.Millisecond})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Get(context.Background(), kv.New().WithKey("k"))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("get bounded by RequestTimeout = %v, want DeadlineExceeded", err)
+	}
+	_, err = c.Get(context.Background(), kv.New().WithKey("k").WithTimeout(50*time.Millisecond))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("get bounded by WithTimeout = %v, want DeadlineExceeded", err)
+	}
+}
