@@ -1,0 +1,65 @@
+package bench
+
+import "math"
+
+// Ratio compares getcd with the other two clients on one workload at one
+// concurrency: each field is getcd's value divided by the other client's.
+// A ratio whose denominator is zero is NaN.
+type Ratio struct {
+	Workload    string
+	Concurrency int
+
+	CPUVsOfficial, CPUVsRaw       float64 // client CPU per op; lower is better
+	AllocsVsOfficial, AllocsVsRaw float64 // allocations per op; lower is better
+	BytesVsOfficial, BytesVsRaw   float64 // bytes allocated per op; lower is better
+	OpsVsOfficial, OpsVsRaw       float64 // throughput; higher is better
+	P99VsOfficial, P99VsRaw       float64 // p99 latency; lower is better
+}
+
+// Ratios computes the ratios of every (workload, concurrency) for which all
+// three clients have a result, in the order of results.
+func Ratios(results []Result) []Ratio {
+	type key struct {
+		w string
+		n int
+	}
+	cells := map[key]*[numClients]*Result{}
+	var order []key
+	for i := range results {
+		r := &results[i]
+		k := key{r.Workload, r.Concurrency}
+		if cells[k] == nil {
+			cells[k] = &[numClients]*Result{}
+			order = append(order, k)
+		}
+		cells[k][r.Client] = r
+	}
+	var out []Ratio
+	for _, k := range order {
+		c := cells[k]
+		g, o, r := c[Getcd], c[Official], c[Raw]
+		if g == nil || o == nil || r == nil {
+			continue
+		}
+		ratio := Ratio{
+			Workload: k.w, Concurrency: k.n,
+			CPUVsOfficial: div(g.CPUPerOp(), o.CPUPerOp()), CPUVsRaw: div(g.CPUPerOp(), r.CPUPerOp()),
+			AllocsVsOfficial: div(g.AllocsPerOp(), o.AllocsPerOp()), AllocsVsRaw: div(g.AllocsPerOp(), r.AllocsPerOp()),
+			BytesVsOfficial: div(g.BytesPerOp(), o.BytesPerOp()), BytesVsRaw: div(g.BytesPerOp(), r.BytesPerOp()),
+			OpsVsOfficial: div(g.OpsPerSec(), o.OpsPerSec()), OpsVsRaw: div(g.OpsPerSec(), r.OpsPerSec()),
+			P99VsOfficial: div(float64(g.P99), float64(o.P99)), P99VsRaw: div(float64(g.P99), float64(r.P99)),
+		}
+		if !g.HasCPU || !o.HasCPU || !r.HasCPU {
+			ratio.CPUVsOfficial, ratio.CPUVsRaw = math.NaN(), math.NaN()
+		}
+		out = append(out, ratio)
+	}
+	return out
+}
+
+func div(a, b float64) float64 {
+	if b == 0 {
+		return math.NaN()
+	}
+	return a / b
+}
