@@ -66,7 +66,7 @@ func TestWireAllocs(t *testing.T) {
 		f    func()
 		want float64
 	}{
-		{"put", func() { _, _ = put.PutWire(wire.Token{}) }, 1},           // the message only
+		{"put", func() { _, _ = put.PutWire(wire.Token{}) }, 1},            // the message only
 		{"range prefix", func() { _, _ = get.RangeWire(wire.Token{}) }, 2}, // message and computed range end
 	} {
 		if got := testing.AllocsPerRun(100, tc.f); got != tc.want {
