@@ -7,12 +7,10 @@ package faulttest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
-	"go.uber.org/goleak"
 
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/integration/etcdtest"
@@ -20,28 +18,7 @@ import (
 
 var etcdBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "getcd-faulttest-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	etcdBin, err = etcdtest.BuildEtcd(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "faulttest: build etcd:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "faulttest: leaked goroutines:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(etcdtest.MainWithBinary(m, "faulttest", &etcdBin)) }
 
 // roles returns the index of the leader and of the followers, asking each
 // member for its status on a connection of its own.
