@@ -62,21 +62,12 @@ const (
 
 var targetNames = [...]string{targetValue: "value", targetVersion: "version", targetCreate: "create_revision", targetMod: "mod_revision", targetLease: "lease"}
 
-type span int8
-
-const (
-	spanKey span = iota
-	spanPrefix
-	spanFromKey
-	spanRange
-)
-
 // Subject is the key, prefix or range a condition looks at. Build one with
 // Key, Prefix, FromKey or Range, then pick a target and an operator.
 type Subject struct {
 	key  string
 	end  string
-	span span
+	span keys.Span
 }
 
 // Key is a condition on a single key.
@@ -84,13 +75,13 @@ func Key(key string) Subject { return Subject{key: key} }
 
 // Prefix is a condition on every key starting with prefix: it holds when it
 // holds for each of them.
-func Prefix(prefix string) Subject { return Subject{key: prefix, span: spanPrefix} }
+func Prefix(prefix string) Subject { return Subject{key: prefix, span: keys.Prefix} }
 
 // FromKey is a condition on every key greater than or equal to key.
-func FromKey(key string) Subject { return Subject{key: key, span: spanFromKey} }
+func FromKey(key string) Subject { return Subject{key: key, span: keys.FromKey} }
 
 // Range is a condition on every key in [key, end).
-func Range(key, end string) Subject { return Subject{key: key, end: end, span: spanRange} }
+func Range(key, end string) Subject { return Subject{key: key, end: end, span: keys.Range} }
 
 // Cond is an immutable transaction condition. The zero Cond is invalid.
 type Cond struct {
@@ -210,31 +201,9 @@ func (c Cond) result() (pb.Compare_CompareResult, int64, error) {
 }
 
 func (s Subject) compile(m wire.Mode) (key, end []byte, err error) {
-	switch s.span {
-	case spanPrefix:
-		if s.key == "" {
-			return m.Zero(), m.Zero(), nil
-		}
-		return m.Bytes(s.key), keys.PrefixEnd(s.key), nil
-	case spanFromKey:
-		if s.key == "" {
-			return m.Zero(), m.Zero(), nil
-		}
-		return m.Bytes(s.key), m.Zero(), nil
-	case spanRange:
-		if s.key == "" {
-			return nil, nil, invalid("key", "empty key; a range needs its first key")
-		}
-		if s.end == "" {
-			return nil, nil, invalid("range_end", "empty range end; use Key for a single key")
-		}
-		if s.end != "\x00" && s.end <= s.key {
-			return nil, nil, invalid("range_end", "range end must sort after the key, or be \"\\x00\"")
-		}
-		return m.Bytes(s.key), m.Bytes(s.end), nil
+	key, end, field, reason := keys.Resolve(s.span, s.key, s.end, m)
+	if field != "" {
+		return nil, nil, invalid(field, reason)
 	}
-	if s.key == "" {
-		return nil, nil, invalid("key", "empty key; etcd rejects it")
-	}
-	return m.Bytes(s.key), nil, nil
+	return key, end, nil
 }

@@ -134,38 +134,25 @@ func (r Request) keyRange(req string, m wire.Mode) (key, end []byte, err error) 
 	if mode.count() > 1 {
 		return nil, nil, invalid(req, "range_end", "only one of WithPrefix, WithFromKey, WithRangeEnd and WithAll may be used, got "+modeNames(mode))
 	}
+	span := keys.Single
 	switch mode {
 	case optAll:
 		if r.key != "" {
 			return nil, nil, invalid(req, "key", "WithAll takes no key; use WithPrefix or WithFromKey to start at a key")
 		}
-		return m.Zero(), m.Zero(), nil
+		span = keys.Prefix // the prefix of the empty key is every key
 	case optPrefix:
-		if r.key == "" {
-			return m.Zero(), m.Zero(), nil
-		}
-		return m.Bytes(r.key), keys.PrefixEnd(r.key), nil
+		span = keys.Prefix
 	case optFromKey:
-		if r.key == "" {
-			return m.Zero(), m.Zero(), nil
-		}
-		return m.Bytes(r.key), m.Zero(), nil
+		span = keys.FromKey
 	case optRangeEnd:
-		if r.key == "" {
-			return nil, nil, invalid(req, "key", "empty key; a range needs its first key")
-		}
-		if r.end == "" {
-			return nil, nil, invalid(req, "range_end", "empty range end; leave WithRangeEnd out for a single key")
-		}
-		if r.end != "\x00" && r.end <= r.key {
-			return nil, nil, invalid(req, "range_end", "range end must sort after the key, or be \"\\x00\" for every key from the key on")
-		}
-		return m.Bytes(r.key), m.Bytes(r.end), nil
+		span = keys.Range
 	}
-	if r.key == "" {
-		return nil, nil, invalid(req, "key", "empty key; etcd rejects it (use WithPrefix or WithAll for every key)")
+	key, end, field, reason := keys.Resolve(span, r.key, r.end, m)
+	if field != "" {
+		return nil, nil, invalid(req, field, reason)
 	}
-	return m.Bytes(r.key), nil, nil
+	return key, end, nil
 }
 
 func modeNames(mode option) string {
