@@ -128,9 +128,10 @@ func invalid(field, reason string) error { return errs.Field("compare", "compare
 // Compile builds a fresh *pb.Compare.
 func (c Cond) Compile() (*pb.Compare, error) { return c.compile(wire.Copy) }
 
-// CompileWire is Compile for getcd's connection code: the message's byte
-// slices share memory with the condition's strings and must not be written.
-func (c Cond) CompileWire(_ wire.Token) (*pb.Compare, error) { return c.compile(wire.Alias) }
+// CompileWire is Compile in mode m, for getcd's own packages: with
+// wire.Alias the message's byte slices share memory with the condition's
+// strings and must not be written.
+func (c Cond) CompileWire(_ wire.Token, m wire.Mode) (*pb.Compare, error) { return c.compile(m) }
 
 func (c Cond) compile(m wire.Mode) (*pb.Compare, error) {
 	if c.target == 0 {

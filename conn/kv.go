@@ -24,27 +24,27 @@ const (
 // Get runs a range request. Reads are retried on another endpoint when one
 // is unavailable, within the deadline.
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
-	m, err := r.RangeWire(wire.Token{})
+	m, err := r.RangeWire(wire.Token{}, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodRange, false, m, err, &pb.RangeResponse{}, getResponse)
 }
 
 // Put runs a put. A put is never sent twice: if its fate is unknown the
 // error matches ErrUnknownOutcome.
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
-	m, err := r.PutWire(wire.Token{})
+	m, err := r.PutWire(wire.Token{}, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodPut, true, m, err, &pb.PutResponse{}, putResponse)
 }
 
 // Delete runs a delete of a key or range.
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
-	m, err := r.DeleteWire(wire.Token{})
+	m, err := r.DeleteWire(wire.Token{}, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, &pb.DeleteRangeResponse{}, deleteResponse)
 }
 
 // Txn runs a transaction. Only a transaction that can write is treated as
 // a write when its outcome is unknown.
 func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
-	m, err := t.CompileWire(wire.Token{})
+	m, err := t.CompileWire(wire.Token{}, wire.Alias)
 	write := err == nil && hasWrite(m)
 	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }

@@ -6,21 +6,24 @@ import (
 	"github.com/getcd/getcd/internal/wire"
 )
 
-// The Wire methods are for getcd's own connection code, which alone can
-// supply a wire.Token. They compile like their public counterparts, but the
+// The Wire methods are for getcd's own packages, which alone can supply a
+// wire.Token. They compile like their public counterparts in the mode they
+// are given: wire.Copy builds the same fresh message, wire.Alias lets the
 // message's key, range end and value share memory with the request's strings
-// instead of being copied: the message goes straight to gRPC, which only
-// reads it, and must never be written or given to user code.
+// instead of copying them. An aliased message goes straight to gRPC, which
+// only reads it; it must never be written or given to user code.
 
-// RangeWire is RangeRequest without copying keys.
-func (r Request) RangeWire(_ wire.Token) (*pb.RangeRequest, error) {
-	return r.rangeRequest(wire.Alias)
+// RangeWire is RangeRequest in mode m.
+func (r Request) RangeWire(_ wire.Token, m wire.Mode) (*pb.RangeRequest, error) {
+	return r.rangeRequest(m)
 }
 
-// PutWire is PutRequest without copying the key and value.
-func (r Request) PutWire(_ wire.Token) (*pb.PutRequest, error) { return r.putRequest(wire.Alias) }
+// PutWire is PutRequest in mode m.
+func (r Request) PutWire(_ wire.Token, m wire.Mode) (*pb.PutRequest, error) {
+	return r.putRequest(m)
+}
 
-// DeleteWire is DeleteRequest without copying keys.
-func (r Request) DeleteWire(_ wire.Token) (*pb.DeleteRangeRequest, error) {
-	return r.deleteRequest(wire.Alias)
+// DeleteWire is DeleteRequest in mode m.
+func (r Request) DeleteWire(_ wire.Token, m wire.Mode) (*pb.DeleteRangeRequest, error) {
+	return r.deleteRequest(m)
 }

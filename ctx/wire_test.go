@@ -25,7 +25,7 @@ func TestWireMatchesCompile(t *testing.T) {
 	}
 	for _, r := range reqs {
 		want, werr := r.RangeRequest()
-		got, gerr := r.RangeWire(wire.Token{})
+		got, gerr := r.RangeWire(wire.Token{}, wire.Alias)
 		if (werr == nil) != (gerr == nil) {
 			t.Fatalf("errors differ: %v vs %v", werr, gerr)
 		}
@@ -33,14 +33,14 @@ func TestWireMatchesCompile(t *testing.T) {
 			t.Errorf("RangeWire differs (-want +got):\n%s", diff)
 		}
 		wantD, _ := r.DeleteRequest()
-		gotD, _ := r.DeleteWire(wire.Token{})
+		gotD, _ := r.DeleteWire(wire.Token{}, wire.Alias)
 		if diff := cmp.Diff(wantD, gotD, protocmp.Transform()); diff != "" {
 			t.Errorf("DeleteWire differs (-want +got):\n%s", diff)
 		}
 	}
 	put := kv.New().WithKey(key).WithValue(value).WithLease(7).WithPrevKV()
 	want, _ := put.PutRequest()
-	got, err := put.PutWire(wire.Token{})
+	got, err := put.PutWire(wire.Token{}, wire.Alias)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestWireMatchesCompile(t *testing.T) {
 	if unsafe.SliceData(want.Key) == unsafe.StringData(key) {
 		t.Errorf("PutRequest shares the key's memory; the caller could write into a string")
 	}
-	if _, err := kv.New().WithKey("a").WithPrefix().WithFromKey().RangeWire(wire.Token{}); err == nil {
+	if _, err := kv.New().WithKey("a").WithPrefix().WithFromKey().RangeWire(wire.Token{}, wire.Alias); err == nil {
 		t.Errorf("RangeWire accepted an invalid request")
 	}
 }
@@ -66,8 +66,8 @@ func TestWireAllocs(t *testing.T) {
 		f    func()
 		want float64
 	}{
-		{"put", func() { _, _ = put.PutWire(wire.Token{}) }, 1},            // the message only
-		{"range prefix", func() { _, _ = get.RangeWire(wire.Token{}) }, 2}, // message and computed range end
+		{"put", func() { _, _ = put.PutWire(wire.Token{}, wire.Alias) }, 1},            // the message only
+		{"range prefix", func() { _, _ = get.RangeWire(wire.Token{}, wire.Alias) }, 2}, // message and computed range end
 	} {
 		if got := testing.AllocsPerRun(100, tc.f); got != tc.want {
 			t.Errorf("%s: %v allocs, want %v", tc.name, got, tc.want)

@@ -75,37 +75,19 @@ func (o Op) Compile() (*pb.RequestOp, error) {
 func (o Op) compile(maxOps int, mode wire.Mode) (*pb.RequestOp, error) {
 	switch o.kind {
 	case KindPut:
-		var m *pb.PutRequest
-		var err error
-		if mode == wire.Alias {
-			m, err = o.req.PutWire(wire.Token{})
-		} else {
-			m, err = o.req.PutRequest()
-		}
+		m, err := o.req.PutWire(wire.Token{}, mode)
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: m}}, nil
 	case KindGet:
-		var m *pb.RangeRequest
-		var err error
-		if mode == wire.Alias {
-			m, err = o.req.RangeWire(wire.Token{})
-		} else {
-			m, err = o.req.RangeRequest()
-		}
+		m, err := o.req.RangeWire(wire.Token{}, mode)
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestRange{RequestRange: m}}, nil
 	case KindDelete:
-		var m *pb.DeleteRangeRequest
-		var err error
-		if mode == wire.Alias {
-			m, err = o.req.DeleteWire(wire.Token{})
-		} else {
-			m, err = o.req.DeleteRequest()
-		}
+		m, err := o.req.DeleteWire(wire.Token{}, mode)
 		if err != nil {
 			return nil, err
 		}

@@ -26,7 +26,7 @@ func TestTxnWireMatchesCompile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := txn.CompileWire(wire.Token{})
+	got, err := txn.CompileWire(wire.Token{}, wire.Alias)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestTxnWireMatchesCompile(t *testing.T) {
 		t.Errorf("CompileWire differs (-want +got):\n%s", diff)
 	}
 	bad := op.NewTxn().Then(op.Put(kv.New().WithKey("")))
-	if _, err := bad.CompileWire(wire.Token{}); err == nil {
+	if _, err := bad.CompileWire(wire.Token{}, wire.Alias); err == nil {
 		t.Errorf("CompileWire accepted an empty key")
 	}
 }
