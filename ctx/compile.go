@@ -74,13 +74,9 @@ func (r Request) putRequest(m wire.Mode) (*pb.PutRequest, error) {
 	if r.set.has(optIgnoreLease) && r.set.has(optLease) {
 		return nil, invalid("put", "lease", "WithLease and WithIgnoreLease are mutually exclusive")
 	}
-	var value []byte
-	if r.value != "" {
-		value = m.Bytes(r.value)
-	}
 	return &pb.PutRequest{
 		Key:         m.Bytes(r.key),
-		Value:       value,
+		Value:       m.Bytes(r.value),
 		Lease:       r.lease,
 		PrevKv:      r.set.has(optPrevKV),
 		IgnoreValue: r.set.has(optIgnoreValue),

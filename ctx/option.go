@@ -1,5 +1,7 @@
 package kv
 
+import "math/bits"
+
 // option is a bit set of the options a Request was given. It lets each
 // compile step reject options that do not apply to its request kind.
 type option uint32
@@ -27,7 +29,6 @@ const (
 	optIgnoreLease
 	optPhysical
 	optTimeout
-	optLast // not an option: one past the last bit
 )
 
 // optionFields names each option by the protobuf field (or builder option)
@@ -54,21 +55,13 @@ func (o option) first() option { return o & -o }
 
 // field returns the name of a single option bit.
 func (o option) field() string {
-	for i := 0; (1 << i) < optLast; i++ {
-		if o == 1<<i {
-			return optionFields[i]
-		}
+	if i := bits.TrailingZeros32(uint32(o)); o == 1<<i && i < len(optionFields) {
+		return optionFields[i]
 	}
 	return "unknown"
 }
 
-func (o option) has(bits option) bool { return o&bits != 0 }
+func (o option) has(b option) bool { return o&b != 0 }
 
 // count returns how many bits of o are set.
-func (o option) count() int {
-	n := 0
-	for ; o != 0; o &= o - 1 {
-		n++
-	}
-	return n
-}
+func (o option) count() int { return bits.OnesCount32(uint32(o)) }
