@@ -3,6 +3,7 @@ package conn
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/grpc/credentials"
@@ -13,13 +14,17 @@ const methodAuthenticate = "/etcdserverpb.Auth/Authenticate"
 // tokenAuth attaches the etcd auth token to every call as per-RPC
 // credentials and refreshes it when the server rejects it.
 type tokenAuth struct {
-	c      *Conn
-	secure bool
+	c *Conn
 
-	mu    sync.Mutex // serializes refreshes
-	state sync.Mutex // guards token and md
+	mu  sync.Mutex                 // serializes refreshes
+	tok atomic.Pointer[tokenState] // nil until the first authentication
+}
+
+// tokenState is one token and the metadata that carries it; it is never
+// changed once published.
+type tokenState struct {
 	token string
-	md    map[string]string // {"token": token}; never mutated once built
+	md    map[string]string // {"token": token}
 }
 
 // GetRequestMetadata implements credentials.PerRPCCredentials.
@@ -27,10 +32,10 @@ func (a *tokenAuth) GetRequestMetadata(ctx context.Context, _ ...string) (map[st
 	if ri, ok := credentials.RequestInfoFromContext(ctx); ok && ri.Method == methodAuthenticate {
 		return nil, nil
 	}
-	a.state.Lock()
-	md := a.md
-	a.state.Unlock()
-	return md, nil
+	if st := a.tok.Load(); st != nil {
+		return st.md, nil
+	}
+	return nil, nil
 }
 
 // RequireTransportSecurity implements credentials.PerRPCCredentials. etcd
@@ -39,9 +44,10 @@ func (a *tokenAuth) GetRequestMetadata(ctx context.Context, _ ...string) (map[st
 func (a *tokenAuth) RequireTransportSecurity() bool { return false }
 
 func (a *tokenAuth) current() string {
-	a.state.Lock()
-	defer a.state.Unlock()
-	return a.token
+	if st := a.tok.Load(); st != nil {
+		return st.token
+	}
+	return ""
 }
 
 // refresh authenticates again unless another caller already replaced the
@@ -57,10 +63,7 @@ func (a *tokenAuth) refresh(ctx context.Context, stale string) (string, error) {
 	if err := a.c.invokeRaw(ctx, methodAuthenticate, req, resp, false); err != nil {
 		return "", err
 	}
-	a.state.Lock()
-	a.token = resp.Token
-	a.md = map[string]string{"token": resp.Token}
-	a.state.Unlock()
+	a.tok.Store(&tokenState{token: resp.Token, md: map[string]string{"token": resp.Token}})
 	a.c.cfg.Logger.Debug("getcd: authenticated", "user", a.c.cfg.Username)
 	return resp.Token, nil
 }

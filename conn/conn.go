@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 		}),
 	}
 	if cfg.Username != "" {
-		c.auth = &tokenAuth{c: c, secure: creds.Info().SecurityProtocol != "insecure"}
+		c.auth = &tokenAuth{c: c}
 		opts = append(opts, grpc.WithPerRPCCredentials(c.auth))
 	}
 	opts = append(opts, cfg.DialOptions...)

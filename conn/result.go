@@ -81,12 +81,6 @@ func keyValue(kv *mvccpb.KeyValue) KeyValue {
 	return KeyValue{Key: kv.Key, Value: kv.Value, CreateRevision: kv.CreateRevision, ModRevision: kv.ModRevision, Version: kv.Version, Lease: kv.Lease}
 }
 
-// KeyValueFromProto converts an etcd key-value message.
-func KeyValueFromProto(kv *mvccpb.KeyValue) KeyValue { return keyValue(kv) }
-
-// HeaderFromProto converts an etcd response header.
-func HeaderFromProto(h *pb.ResponseHeader) Header { return header(h) }
-
 func keyValues(in []*mvccpb.KeyValue) []KeyValue {
 	if len(in) == 0 {
 		return nil
