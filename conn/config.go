@@ -88,36 +88,43 @@ func (e *configError) Unwrap() error { return ErrInvalidConfig }
 
 // Validate checks the configuration without touching the network.
 func (c Config) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+// validate checks the configuration and returns the parsed endpoints.
+func (c Config) validate() ([]endpoint, error) {
 	if len(c.Endpoints) == 0 {
-		return &configError{"Endpoints", "at least one endpoint is required"}
+		return nil, &configError{"Endpoints", "at least one endpoint is required"}
 	}
-	if _, err := parseEndpoints(c.Endpoints); err != nil {
-		return err
+	eps, err := parseEndpoints(c.Endpoints)
+	if err != nil {
+		return nil, err
 	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration
 	}{{"DialTimeout", c.DialTimeout}, {"RequestTimeout", c.RequestTimeout}, {"KeepAliveTime", c.KeepAliveTime}, {"KeepAliveTimeout", c.KeepAliveTimeout}, {"BackoffBase", c.BackoffBase}, {"BackoffMax", c.BackoffMax}} {
 		if d.v < 0 {
-			return &configError{d.name, "must not be negative, got " + d.v.String()}
+			return nil, &configError{d.name, "must not be negative, got " + d.v.String()}
 		}
 	}
 	if c.KeepAliveTime > 0 && c.KeepAliveTime < 5*time.Second {
-		return &configError{"KeepAliveTime", "below 5s etcd's server closes the connection for too many pings, got " + c.KeepAliveTime.String()}
+		return nil, &configError{"KeepAliveTime", "below 5s etcd's server closes the connection for too many pings, got " + c.KeepAliveTime.String()}
 	}
 	if c.MaxCallSendMsgSize < 0 {
-		return &configError{"MaxCallSendMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallSendMsgSize)}
+		return nil, &configError{"MaxCallSendMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallSendMsgSize)}
 	}
 	if c.MaxCallRecvMsgSize < 0 {
-		return &configError{"MaxCallRecvMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallRecvMsgSize)}
+		return nil, &configError{"MaxCallRecvMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallRecvMsgSize)}
 	}
 	if c.Password != "" && c.Username == "" {
-		return &configError{"Username", "a password was given without a user name"}
+		return nil, &configError{"Username", "a password was given without a user name"}
 	}
 	if c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax {
-		return &configError{"BackoffBase", "exceeds BackoffMax"}
+		return nil, &configError{"BackoffBase", "exceeds BackoffMax"}
 	}
-	return nil
+	return eps, nil
 }
 
 // withDefaults returns c with every zero value replaced by its default.

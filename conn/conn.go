@@ -44,11 +44,11 @@ var connSeq atomic.Uint64
 // (bounded by ctx) for one endpoint to become ready and, with a Username,
 // authenticates. On failure nothing is left running.
 func New(ctx context.Context, cfg Config) (*Conn, error) {
-	if err := cfg.Validate(); err != nil {
+	eps, err := cfg.validate()
+	if err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	eps, _ := parseEndpoints(cfg.Endpoints)
 	c := &Conn{cfg: cfg, eps: eps, done: make(chan struct{})}
 	names := make([]string, len(eps))
 	for i, ep := range eps {
