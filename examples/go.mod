@@ -4,11 +4,12 @@ go 1.26.0
 
 replace github.com/getcd/getcd => ../
 
+replace github.com/getcd/getcd/integration => ../integration
+
 require (
 	github.com/getcd/getcd v0.0.0-00010101000000-000000000000
-	go.etcd.io/etcd/server/v3 v3.7.3
+	github.com/getcd/getcd/integration v0.0.0-00010101000000-000000000000
 	go.uber.org/goleak v1.3.0
-	go.uber.org/zap v1.27.1
 )
 
 require (
@@ -44,6 +45,7 @@ require (
 	go.etcd.io/etcd/client/pkg/v3 v3.7.3 // indirect
 	go.etcd.io/etcd/client/v3 v3.7.3 // indirect
 	go.etcd.io/etcd/pkg/v3 v3.7.3 // indirect
+	go.etcd.io/etcd/server/v3 v3.7.3 // indirect
 	go.etcd.io/raft/v3 v3.7.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.68.0 // indirect
@@ -55,6 +57,7 @@ require (
 	go.opentelemetry.io/otel/trace v1.45.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
+	go.uber.org/zap v1.27.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.3 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.61.0 // indirect

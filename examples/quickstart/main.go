@@ -18,28 +18,29 @@ import (
 	"github.com/getcd/getcd/compare"
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/examples/internal/devetcd"
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/op"
 	"github.com/getcd/getcd/registry"
 )
 
 func main() {
-	cluster, err := devetcd.Start()
+	// The cluster in ETCD_ENDPOINTS, or an embedded etcd for this run.
+	server, stop, err := etcdtest.StartShared()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
-	defer cluster.Close()
-	if cluster.Embedded {
-		fmt.Println("started an embedded etcd at", cluster.Endpoints[0], "(set ETCD_ENDPOINTS to use your own cluster)")
+	defer stop()
+	if server.IsExternal() {
+		fmt.Println("using ETCD_ENDPOINTS:", server.Endpoints())
 	} else {
-		fmt.Println("using ETCD_ENDPOINTS:", cluster.Endpoints)
+		fmt.Println("started an embedded etcd at", server.Endpoints()[0], "(set ETCD_ENDPOINTS to use your own cluster)")
 	}
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := run(c, os.Stdout, cluster.Endpoints); err != nil {
+	if err := run(c, os.Stdout, server.Endpoints()); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		cluster.Close()
+		stop()
 		os.Exit(1)
 	}
 }

@@ -8,21 +8,21 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/getcd/getcd/examples/internal/devetcd"
+	"github.com/getcd/getcd/integration/etcdtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestQuickstart(t *testing.T) {
-	cluster, err := devetcd.Start()
+	server, stop, err := etcdtest.StartShared()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cluster.Close()
+	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out strings.Builder
-	if err := run(ctx, &out, cluster.Endpoints); err != nil {
+	if err := run(ctx, &out, server.Endpoints()); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
