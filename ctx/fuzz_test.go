@@ -3,7 +3,6 @@ package kv_test
 import (
 	"bytes"
 	"errors"
-	"math"
 	"testing"
 	"time"
 
@@ -12,41 +11,15 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/fuzzbytes"
 )
 
 // decoder turns fuzz bytes into builder arguments.
-type decoder struct{ data []byte }
+type decoder struct{ fuzzbytes.Decoder }
 
-func (d *decoder) byte() byte {
-	if len(d.data) == 0 {
-		return 0
-	}
-	c := d.data[0]
-	d.data = d.data[1:]
-	return c
-}
-
-// str reads a length (0..4) and that many raw bytes, so "\x00", "\xff" and
-// the empty string all show up.
-func (d *decoder) str() string {
-	n := int(d.byte() % 5)
-	n = min(n, len(d.data))
-	s := string(d.data[:n])
-	d.data = d.data[n:]
-	return s
-}
-
-// int reads a small signed number, or one of the extremes.
-func (d *decoder) int() int64 {
-	switch c := d.byte(); c {
-	case 0x80:
-		return math.MinInt64
-	case 0x7f:
-		return math.MaxInt64
-	default:
-		return int64(int8(c))
-	}
-}
+func (d *decoder) byte() byte  { return d.Byte() }
+func (d *decoder) str() string { return d.Str(4) }
+func (d *decoder) int() int64  { return d.Int() }
 
 // model records what the fuzzer asked for, independently of the builder.
 type model struct {
@@ -69,10 +42,10 @@ func modelPrefixEnd(key string) string {
 
 // decodeChain applies a chain of options read from data.
 func decodeChain(data []byte) (kv.Request, model) {
-	d := &decoder{data: data}
+	d := &decoder{fuzzbytes.Decoder{Data: data}}
 	m := model{used: map[string]bool{}}
 	r := kv.New()
-	for steps := 0; len(d.data) > 0 && steps < 32; steps++ {
+	for steps := 0; len(d.Data) > 0 && steps < 32; steps++ {
 		op := d.byte() % 32
 		switch op {
 		case 0:

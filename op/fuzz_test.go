@@ -3,7 +3,6 @@ package op_test
 import (
 	"bytes"
 	"errors"
-	"math"
 	"testing"
 	"time"
 
@@ -14,37 +13,16 @@ import (
 
 	"github.com/getcd/getcd/compare"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/fuzzbytes"
 	"github.com/getcd/getcd/op"
 )
 
-type decoder struct{ data []byte }
+// decoder turns fuzz bytes into builder arguments.
+type decoder struct{ fuzzbytes.Decoder }
 
-func (d *decoder) byte() byte {
-	if len(d.data) == 0 {
-		return 0
-	}
-	c := d.data[0]
-	d.data = d.data[1:]
-	return c
-}
-
-func (d *decoder) str() string {
-	n := min(int(d.byte()%4), len(d.data))
-	s := string(d.data[:n])
-	d.data = d.data[n:]
-	return s
-}
-
-func (d *decoder) int() int64 {
-	switch c := d.byte(); c {
-	case 0x80:
-		return math.MinInt64
-	case 0x7f:
-		return math.MaxInt64
-	default:
-		return int64(int8(c))
-	}
-}
+func (d *decoder) byte() byte  { return d.Byte() }
+func (d *decoder) str() string { return d.Str(3) }
+func (d *decoder) int() int64  { return d.Int() }
 
 func decodeCond(d *decoder) compare.Cond {
 	var s compare.Subject
@@ -129,7 +107,7 @@ func decodeOps(d *decoder, depth int) []op.Op {
 
 func decodeTxn(d *decoder, depth int) op.Txn {
 	t := op.NewTxn()
-	for steps := 0; len(d.data) > 0 && steps < 24; steps++ {
+	for steps := 0; len(d.Data) > 0 && steps < 24; steps++ {
 		switch d.byte() % 8 {
 		case 0, 1:
 			cs := make([]compare.Cond, d.byte()%4)
@@ -215,7 +193,7 @@ func FuzzTxnChain(f *testing.F) {
 	f.Add([]byte("21X21X"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d := &decoder{data: data}
+		d := &decoder{fuzzbytes.Decoder{Data: data}}
 		txn := decodeTxn(d, 0)
 		req, err := txn.Compile()
 		if err != nil {
