@@ -5,6 +5,7 @@ import (
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 
+	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/internal/errs"
 	"github.com/getcd/getcd/internal/keys"
 	"github.com/getcd/getcd/internal/wire"
@@ -12,10 +13,10 @@ import (
 
 // ErrInvalidRequest is matched (errors.Is) by every error Compile returns.
 // It is the same value as kv.ErrInvalidRequest.
-var ErrInvalidRequest = errs.ErrInvalidRequest
+var ErrInvalidRequest = kv.ErrInvalidRequest
 
-// FieldError is the concrete type of a validation error.
-type FieldError = errs.FieldError
+// FieldError is the concrete type of a validation error: [kv.FieldError].
+type FieldError = kv.FieldError
 
 // Op is a comparison operator.
 type Op int8
@@ -128,10 +129,8 @@ func invalid(field, reason string) error { return errs.Field("compare", "compare
 // Compile builds a fresh *pb.Compare.
 func (c Cond) Compile() (*pb.Compare, error) { return c.compile(wire.Copy) }
 
-// CompileWire is Compile in mode m, for getcd's own packages: with
-// wire.Alias the message's byte slices share memory with the condition's
-// strings and must not be written.
-func (c Cond) CompileWire(_ wire.Token, m wire.Mode) (*pb.Compare, error) { return c.compile(m) }
+// The no-copy compiler, for getcd's own packages (see internal/wire).
+func init() { wire.Cond = Cond.compile }
 
 func (c Cond) compile(m wire.Mode) (*pb.Compare, error) {
 	if c.target == 0 {

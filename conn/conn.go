@@ -3,6 +3,8 @@ package conn
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +38,9 @@ type Conn struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	done      chan struct{}
+
+	sharedMu sync.Mutex        // guards shared
+	shared   map[any]io.Closer // per-connection objects of getcd's packages (connx.Shared)
 }
 
 var connSeq atomic.Uint64
@@ -132,17 +137,32 @@ func (c *Conn) resolverState() resolver.State {
 	return resolver.State{Addresses: addrs, Attributes: attributes.New(trackerKey{}, c.tracker)}
 }
 
-// Close closes the connection. Calls in flight fail with ErrClosed or
-// context.Canceled. Close is idempotent.
+// Close closes the connection and ends everything that runs on it: calls in
+// flight fail with ErrClosed or context.Canceled, and the lease keep-alive and
+// watch streams of the connection end, with their handles reporting
+// ErrClosed. Close is idempotent; on a nil or zero Conn it returns an error
+// matching ErrClosed.
 func (c *Conn) Close() error {
+	if err := c.usable("close"); err != nil {
+		return err
+	}
 	var err error
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
 		close(c.done)
+		serr := c.closeShared()
 		c.tracker.close()
-		err = c.cc.Close()
+		err = errors.Join(serr, c.cc.Close())
 	})
 	return err
+}
+
+// usable reports the misuse of a Conn that New did not make.
+func (c *Conn) usable(method string) error {
+	if c == nil || c.cc == nil {
+		return &Error{Method: method, Endpoint: "none", kind: ErrClosed, Message: "not a connection made by conn.New"}
+	}
+	return nil
 }
 
 // Done is closed when the connection is closed.
@@ -208,11 +228,6 @@ const serviceConfig = `{
     }
   }]
 }`
-
-// CallOptions returns the options getcd gives every call: wait for a ready
-// endpoint, and the message size limits. Streams opened on ClientConn
-// should use them too. The caller must not modify the slice.
-func (c *Conn) CallOptions() []grpc.CallOption { return c.callOpts }
 
 // requestTimeout applies the per-request timeout, or the configured
 // default, to ctx.

@@ -9,13 +9,13 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/getcd/getcd/internal/errs"
+	kv "github.com/getcd/getcd/ctx"
 )
 
 // ErrInvalidRequest is matched by every error about a request that was
 // rejected before anything was sent. It is the same value as
 // kv.ErrInvalidRequest.
-var ErrInvalidRequest = errs.ErrInvalidRequest
+var ErrInvalidRequest = kv.ErrInvalidRequest
 
 // Sentinels for etcd's errors. Every error a Conn returns for a failed
 // call is an *Error that matches (errors.Is) one of these, or the context

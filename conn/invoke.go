@@ -19,12 +19,15 @@ type peerCall struct {
 	opts [4]grpc.CallOption // the Conn's callOpts, then the Peer option
 }
 
-// Invoke runs one unary etcd RPC: it checks the size limit before sending,
+// invoke runs one unary etcd RPC: it checks the size limit before sending,
 // attaches the auth token, re-authenticates once on an invalid or expired
 // token, and maps failures to *Error. write says whether the call changes
 // state, so that a failure with an unknown outcome is flagged as such.
-// The lease, watch and maintenance packages use it for their unary calls.
-func (c *Conn) Invoke(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+// getcd's other packages reach it through internal/connx.
+func (c *Conn) invoke(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+	if c == nil || c.cc == nil {
+		return c.usable(method)
+	}
 	if n := proto.Size(req); n > c.cfg.MaxCallSendMsgSize {
 		return &Error{Method: method, Endpoint: "none (not sent)", kind: ErrRequestTooLarge,
 			Message: "request of " + strconv.Itoa(n) + " bytes exceeds MaxCallSendMsgSize of " + strconv.Itoa(c.cfg.MaxCallSendMsgSize) + " bytes"}

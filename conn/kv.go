@@ -24,27 +24,27 @@ const (
 // Get runs a range request. Reads are retried on another endpoint when one
 // is unavailable, within the deadline.
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
-	m, err := r.RangeWire(wire.Token{}, wire.Alias)
+	m, err := rangeWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodRange, false, m, err, &pb.RangeResponse{}, getResponse)
 }
 
 // Put runs a put. A put is never sent twice: if its fate is unknown the
 // error matches ErrUnknownOutcome.
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
-	m, err := r.PutWire(wire.Token{}, wire.Alias)
+	m, err := putWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodPut, true, m, err, &pb.PutResponse{}, putResponse)
 }
 
 // Delete runs a delete of a key or range.
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
-	m, err := r.DeleteWire(wire.Token{}, wire.Alias)
+	m, err := deleteWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, &pb.DeleteRangeResponse{}, deleteResponse)
 }
 
 // Txn runs a transaction. Only a transaction that can write is treated as
 // a write when its outcome is unknown.
 func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
-	m, err := t.CompileWire(wire.Token{}, wire.Alias)
+	m, err := txnWire(t, wire.Alias)
 	write := err == nil && hasWrite(m)
 	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }
@@ -56,6 +56,15 @@ func (c *Conn) Compact(ctx context.Context, r kv.Request) (*CompactResponse, err
 	return unary(c, ctx, r.Timeout(), MethodCompact, true, m, err, &pb.CompactionResponse{}, compactResponse)
 }
 
+// The builders' no-copy compilers (see internal/wire), set by packages kv
+// and op in their init.
+var (
+	rangeWire  = wire.Range.(func(kv.Request, wire.Mode) (*pb.RangeRequest, error))
+	putWire    = wire.Put.(func(kv.Request, wire.Mode) (*pb.PutRequest, error))
+	deleteWire = wire.Delete.(func(kv.Request, wire.Mode) (*pb.DeleteRangeRequest, error))
+	txnWire    = wire.Txn.(func(op.Txn, wire.Mode) (*pb.TxnRequest, error))
+)
+
 // unary runs one compiled request: compile error first, then the
 // per-request timeout, the call and the conversion of the answer.
 func unary[M, R proto.Message, O any](c *Conn, ctx context.Context, timeout time.Duration, method string, write bool,
@@ -66,7 +75,7 @@ func unary[M, R proto.Message, O any](c *Conn, ctx context.Context, timeout time
 	}
 	ctx, cancel := c.requestTimeout(ctx, timeout)
 	defer cancel()
-	if err := c.Invoke(ctx, method, m, resp, write); err != nil {
+	if err := c.invoke(ctx, method, m, resp, write); err != nil {
 		return zero, err
 	}
 	return convert(resp), nil

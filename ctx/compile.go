@@ -3,7 +3,6 @@ package kv
 import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 
-	"github.com/getcd/getcd/internal/errs"
 	"github.com/getcd/getcd/internal/keys"
 	"github.com/getcd/getcd/internal/wire"
 )
@@ -24,7 +23,7 @@ func (r Request) rangeRequest(m wire.Mode) (*pb.RangeRequest, error) {
 		v   int64
 	}{{optLimit, r.limit}, {optRev, r.rev}, {optMinMod, r.minMod}, {optMaxMod, r.maxMod}, {optMinCreate, r.minCreate}, {optMaxCreate, r.maxCreate}} {
 		if f.v < 0 {
-			return nil, invalid("range", f.bit.field(), errs.Negative(f.v))
+			return nil, invalid("range", f.bit.field(), negative(f.v))
 		}
 	}
 	if r.set.has(optSort) {
@@ -66,7 +65,7 @@ func (r Request) putRequest(m wire.Mode) (*pb.PutRequest, error) {
 		return nil, invalid("put", "key", "empty key; etcd rejects it")
 	}
 	if r.lease < 0 {
-		return nil, invalid("put", "lease", errs.Negative(r.lease))
+		return nil, invalid("put", "lease", negative(r.lease))
 	}
 	if r.set.has(optIgnoreValue) && r.set.has(optValue) {
 		return nil, invalid("put", "value", "WithValue and WithIgnoreValue are mutually exclusive")

@@ -5,10 +5,19 @@ import (
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/internal/wire"
+)
+
+// The no-copy compilers packages kv installs for the connection (see
+// internal/wire).
+var (
+	rangeWire  = wire.Range.(func(kv.Request, wire.Mode) (*pb.RangeRequest, error))
+	putWire    = wire.Put.(func(kv.Request, wire.Mode) (*pb.PutRequest, error))
+	deleteWire = wire.Delete.(func(kv.Request, wire.Mode) (*pb.DeleteRangeRequest, error))
 )
 
 // The no-copy compiles used by the connection must build exactly the
@@ -25,7 +34,7 @@ func TestWireMatchesCompile(t *testing.T) {
 	}
 	for _, r := range reqs {
 		want, werr := r.RangeRequest()
-		got, gerr := r.RangeWire(wire.Token{}, wire.Alias)
+		got, gerr := rangeWire(r, wire.Alias)
 		if (werr == nil) != (gerr == nil) {
 			t.Fatalf("errors differ: %v vs %v", werr, gerr)
 		}
@@ -33,14 +42,14 @@ func TestWireMatchesCompile(t *testing.T) {
 			t.Errorf("RangeWire differs (-want +got):\n%s", diff)
 		}
 		wantD, _ := r.DeleteRequest()
-		gotD, _ := r.DeleteWire(wire.Token{}, wire.Alias)
+		gotD, _ := deleteWire(r, wire.Alias)
 		if diff := cmp.Diff(wantD, gotD, protocmp.Transform()); diff != "" {
 			t.Errorf("DeleteWire differs (-want +got):\n%s", diff)
 		}
 	}
 	put := kv.New().WithKey(key).WithValue(value).WithLease(7).WithPrevKV()
 	want, _ := put.PutRequest()
-	got, err := put.PutWire(wire.Token{}, wire.Alias)
+	got, err := putWire(put, wire.Alias)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +62,7 @@ func TestWireMatchesCompile(t *testing.T) {
 	if unsafe.SliceData(want.Key) == unsafe.StringData(key) {
 		t.Errorf("PutRequest shares the key's memory; the caller could write into a string")
 	}
-	if _, err := kv.New().WithKey("a").WithPrefix().WithFromKey().RangeWire(wire.Token{}, wire.Alias); err == nil {
+	if _, err := rangeWire(kv.New().WithKey("a").WithPrefix().WithFromKey(), wire.Alias); err == nil {
 		t.Errorf("RangeWire accepted an invalid request")
 	}
 }
@@ -66,8 +75,8 @@ func TestWireAllocs(t *testing.T) {
 		f    func()
 		want float64
 	}{
-		{"put", func() { _, _ = put.PutWire(wire.Token{}, wire.Alias) }, 1},            // the message only
-		{"range prefix", func() { _, _ = get.RangeWire(wire.Token{}, wire.Alias) }, 2}, // message and computed range end
+		{"put", func() { _, _ = putWire(put, wire.Alias) }, 1},            // the message only
+		{"range prefix", func() { _, _ = rangeWire(get, wire.Alias) }, 2}, // message and computed range end
 	} {
 		if got := testing.AllocsPerRun(100, tc.f); got != tc.want {
 			t.Errorf("%s: %v allocs, want %v", tc.name, got, tc.want)

@@ -10,10 +10,10 @@ import (
 
 // ErrInvalidRequest is matched (errors.Is) by every error Compile returns.
 // It is the same value as kv.ErrInvalidRequest.
-var ErrInvalidRequest = errs.ErrInvalidRequest
+var ErrInvalidRequest = kv.ErrInvalidRequest
 
-// FieldError is the concrete type of a validation error.
-type FieldError = errs.FieldError
+// FieldError is the concrete type of a validation error: [kv.FieldError].
+type FieldError = kv.FieldError
 
 // Kind says what an Op does.
 type Kind int8
@@ -75,19 +75,19 @@ func (o Op) Compile() (*pb.RequestOp, error) {
 func (o Op) compile(maxOps int, mode wire.Mode) (*pb.RequestOp, error) {
 	switch o.kind {
 	case KindPut:
-		m, err := o.req.PutWire(wire.Token{}, mode)
+		m, err := putWire(o.req, mode)
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: m}}, nil
 	case KindGet:
-		m, err := o.req.RangeWire(wire.Token{}, mode)
+		m, err := rangeWire(o.req, mode)
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestRange{RequestRange: m}}, nil
 	case KindDelete:
-		m, err := o.req.DeleteWire(wire.Token{}, mode)
+		m, err := deleteWire(o.req, mode)
 		if err != nil {
 			return nil, err
 		}

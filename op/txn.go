@@ -87,10 +87,10 @@ func (t Txn) ElseOps() []Op { return append([]Op(nil), t.els...) }
 // Compile builds a fresh *pb.TxnRequest.
 func (t Txn) Compile() (*pb.TxnRequest, error) { return t.compileTop(wire.Copy) }
 
-// CompileWire is Compile in mode m, for getcd's own packages: with
-// wire.Alias keys and values in the message share memory with the builders'
-// strings and must not be written.
-func (t Txn) CompileWire(_ wire.Token, m wire.Mode) (*pb.TxnRequest, error) { return t.compileTop(m) }
+// The no-copy compiler, for getcd's own packages (see internal/wire): in
+// wire.Alias mode keys and values in the message share memory with the
+// builders' strings and must not be written.
+func init() { wire.Txn = Txn.compileTop }
 
 func (t Txn) compileTop(mode wire.Mode) (*pb.TxnRequest, error) {
 	if t.timeout < 0 {
@@ -124,7 +124,7 @@ func (t Txn) compile(maxOps int, mode wire.Mode) (*pb.TxnRequest, error) {
 	if len(t.conds) > 0 {
 		req.Compare = make([]*pb.Compare, len(t.conds))
 		for i, c := range t.conds {
-			m, err := c.CompileWire(wire.Token{}, mode)
+			m, err := compileCond(c, mode)
 			if err != nil {
 				return nil, errs.At("op", "txn", "compare["+strconv.Itoa(i)+"]", err)
 			}

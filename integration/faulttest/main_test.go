@@ -31,7 +31,7 @@ func roles(t *testing.T, cl *etcdtest.Cluster) (leader int, followers []int) {
 			t.Fatal(err)
 		}
 		st := &pb.StatusResponse{}
-		err = c.Invoke(context.Background(), "/etcdserverpb.Maintenance/Status", &pb.StatusRequest{}, st, false)
+		err = c.ClientConn().Invoke(context.Background(), "/etcdserverpb.Maintenance/Status", &pb.StatusRequest{}, st)
 		c.Close()
 		if err != nil {
 			t.Fatal(err)

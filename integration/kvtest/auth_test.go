@@ -37,7 +37,7 @@ func enableAuth(t *testing.T, s *etcdtest.Server) {
 		{"UserGrantRole", &pb.AuthUserGrantRoleRequest{User: "alice", Role: "app"}, &pb.AuthUserGrantRoleResponse{}},
 		{"AuthEnable", &pb.AuthEnableRequest{}, &pb.AuthEnableResponse{}},
 	} {
-		if err := c.Invoke(ctx, "/etcdserverpb.Auth/"+call.method, call.req, call.resp, true); err != nil {
+		if err := c.ClientConn().Invoke(ctx, "/etcdserverpb.Auth/"+call.method, call.req, call.resp); err != nil {
 			t.Fatalf("%s: %v", call.method, err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 func grantLease(t *testing.T, c *conn.Conn, ttl int64) int64 {
 	t.Helper()
 	resp := &pb.LeaseGrantResponse{}
-	if err := c.Invoke(testCtx(t), "/etcdserverpb.Lease/LeaseGrant", &pb.LeaseGrantRequest{TTL: ttl}, resp, true); err != nil {
+	if err := c.ClientConn().Invoke(testCtx(t), "/etcdserverpb.Lease/LeaseGrant", &pb.LeaseGrantRequest{TTL: ttl}, resp); err != nil {
 		t.Fatalf("lease grant: %v", err)
 	}
 	return resp.ID

@@ -1,32 +1,20 @@
-// Package errs holds the error values shared by getcd's request builders.
-// It is internal: users reach these values through the packages that
-// re-export them (kv.ErrInvalidRequest, compare.ErrInvalidRequest, ...).
+// Package errs builds the validation errors of getcd's request builders.
+// The error type and sentinel are public in package kv (kv.FieldError,
+// kv.ErrInvalidRequest), where users look for them; the compare and op
+// packages and the builders of later packages build them here.
 package errs
 
 import (
-	"errors"
 	"strconv"
+
+	kv "github.com/getcd/getcd/ctx"
 )
 
-// ErrInvalidRequest is the sentinel every builder validation error wraps.
-var ErrInvalidRequest = errors.New("getcd: invalid request")
+// ErrInvalidRequest is kv.ErrInvalidRequest.
+var ErrInvalidRequest = kv.ErrInvalidRequest
 
-// FieldError reports an invalid request built by a getcd builder. It names the
-// package that found the problem, the request kind, the offending field and
-// why it is wrong. errors.Is(err, ErrInvalidRequest) holds for every FieldError.
-type FieldError struct {
-	Pkg    string // package that built the request: "kv", "compare", "op"
-	Req    string // request kind: "range", "put", "delete", "compact", "compare", "txn"
-	Field  string // protobuf field or builder option at fault, e.g. "limit", "range_end"
-	Reason string // what is wrong, lower case
-}
-
-func (e *FieldError) Error() string {
-	return e.Pkg + ": invalid " + e.Req + " request: " + e.Field + ": " + e.Reason
-}
-
-// Unwrap makes errors.Is(err, ErrInvalidRequest) true.
-func (e *FieldError) Unwrap() error { return ErrInvalidRequest }
+// FieldError is kv.FieldError, the public type users match with errors.As.
+type FieldError = kv.FieldError
 
 // Field builds a *FieldError.
 func Field(pkg, req, field, reason string) error {

@@ -7,13 +7,31 @@
 // is only read (marshalled), so the conn package asks for one whose byte
 // slices share memory with the strings. Such a message must never be
 // written or handed to user code.
+//
+// The no-copy compilers are not methods of the builders, so that users
+// never see them: each builder package stores its compiler in one of the
+// hook variables below from its init function, and the packages that need
+// it type-assert the hook once, at their own initialization (which Go runs
+// after the builder packages' init). This is grpc-go's pattern of internal
+// hook variables; the variables are typed any only to avoid an import
+// cycle.
 package wire
 
 import "unsafe"
 
-// Token is required by the builders' no-copy compile methods. Only getcd's
-// own packages can import this package, so only they can supply one.
-type Token struct{ _ [0]func() }
+// Hooks, each set once by the package named and never changed afterwards.
+var (
+	// Range is func(kv.Request, Mode) (*pb.RangeRequest, error), set by package kv.
+	Range any
+	// Put is func(kv.Request, Mode) (*pb.PutRequest, error), set by package kv.
+	Put any
+	// Delete is func(kv.Request, Mode) (*pb.DeleteRangeRequest, error), set by package kv.
+	Delete any
+	// Cond is func(compare.Cond, Mode) (*pb.Compare, error), set by package compare.
+	Cond any
+	// Txn is func(op.Txn, Mode) (*pb.TxnRequest, error), set by package op.
+	Txn any
+)
 
 // Mode says how a builder turns strings into bytes.
 type Mode bool
