@@ -68,6 +68,23 @@ type OpResponse struct {
 	Txn    *TxnResponse
 }
 
+// HeaderOf converts etcd's response header; nil gives the zero Header. It is
+// for packages built on conn that receive etcd's messages themselves (the
+// lease, watch and admin packages), so that every result carries the same
+// Header.
+func HeaderOf(h *pb.ResponseHeader) Header { return header(h) }
+
+// KeyValueOf converts one of etcd's key-values without copying its bytes:
+// the result shares Key and Value with kv. nil gives the zero KeyValue. Every
+// key that getcd hands back passes through here (or keyValues), so that a
+// connection-level key namespace has one place to strip its prefix.
+func KeyValueOf(kv *mvccpb.KeyValue) KeyValue {
+	if kv == nil {
+		return KeyValue{}
+	}
+	return keyValue(kv)
+}
+
 func header(h *pb.ResponseHeader) Header {
 	if h == nil {
 		return Header{}
