@@ -9,8 +9,8 @@ import (
 
 // Defaults of Backoff.
 const (
-	DefaultBackoffBase = 2 * time.Millisecond
-	DefaultBackoffMax  = 200 * time.Millisecond
+	DefaultBackoffBase = 5 * time.Millisecond
+	DefaultBackoffMax  = 500 * time.Millisecond
 )
 
 // Backoff says how long Run pauses after a conflict before the next attempt.
