@@ -9,15 +9,17 @@ import (
 
 // Defaults of Backoff.
 const (
-	DefaultBackoffBase = 5 * time.Millisecond
-	DefaultBackoffMax  = 500 * time.Millisecond
+	DefaultBackoffBase = 2 * time.Millisecond
+	DefaultBackoffMax  = 100 * time.Millisecond
 )
 
 // Backoff says how long Run pauses after a conflict before the next attempt.
 // The pause after attempt n is drawn uniformly from [0, Ceiling(n)], where
 // the ceiling starts at Base and doubles with each attempt up to Max ("full
 // jitter"): transactions that collided spread out instead of colliding again
-// in step. The zero value is the defaults.
+// in step. An attempt that follows a pause reads afresh, in one round trip,
+// the keys the conflicting one read: what the commit's failure branch read
+// is older than the pause. The zero value is the defaults.
 type Backoff struct {
 	Base time.Duration // ceiling after the first attempt; 0 means DefaultBackoffBase (or Max, if smaller)
 	Max  time.Duration // largest ceiling; 0 means DefaultBackoffMax (or Base, if larger)

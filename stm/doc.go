@@ -24,9 +24,11 @@
 // the attempt see them (read your writes), and the commit applies them.
 // When the function returns nil, Run sends the commit: one transaction
 // whose conditions check the reads and whose success branch applies the
-// writes. If a condition fails, its failure branch has already read again
-// every key the attempt read, so the next attempt starts from those values
-// without another round trip.
+// writes. If a condition fails, its failure branch reads again every key
+// the attempt read, which tells which keys changed (Retry.Keys,
+// ConflictError.Keys). After the pause that follows (see Backoff) those
+// keys are read afresh in one round trip, and the next attempt's reads of
+// them are served from that read.
 //
 // # Isolation levels
 //

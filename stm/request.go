@@ -56,9 +56,9 @@ func (r Request) WithFunc(fn Func) Request { r.fn = fn; return r }
 func (r Request) WithIsolation(iso Isolation) Request { r.iso = iso; return r }
 
 // WithPrefetch reads keys in one round trip before the first attempt; the
-// function's reads of them are then served without another. After a
-// conflict they are read again along with the keys the attempt read, in the
-// commit's own round trip.
+// function's reads of them are then served without another. Before each
+// later attempt they are read again along with the keys the last attempt
+// read, also in one round trip.
 func (r Request) WithPrefetch(keys ...string) Request {
 	if len(keys) > 0 {
 		r.prefetch = append(r.prefetch[:len(r.prefetch):len(r.prefetch)], keys...)

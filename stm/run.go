@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/getcd/getcd/conn"
-	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/op"
 )
 
@@ -38,7 +37,13 @@ func Run(ctx context.Context, c *conn.Conn, req Request) (Result, error) {
 	defer tx.end()
 	var pre *view
 	if len(req.prefetch) > 0 {
-		v, err := prefetch(ctx, c, req)
+		spans := make([]span, 0, len(req.prefetch))
+		for _, k := range req.prefetch {
+			if !slices.ContainsFunc(spans, func(s span) bool { return s.key == k }) {
+				spans = append(spans, single(k))
+			}
+		}
+		v, err := read(ctx, c, req, spans)
 		if err != nil {
 			return Result{}, fmt.Errorf("stm: prefetch: %w", err)
 		}
@@ -80,20 +85,25 @@ func Run(ctx context.Context, c *conn.Conn, req Request) (Result, error) {
 		if err := sleep(ctx, d); err != nil {
 			return Result{Attempts: attempt}, fmt.Errorf("stm: stopped after %d attempts: %w", attempt, err)
 		}
+		if d > 0 && pre != nil {
+			// What the failure branch read is older than the pause: under
+			// contention it has most likely changed again. Read the same
+			// keys afresh, in one round trip.
+			v, err := read(ctx, c, req, pre.spans)
+			if err != nil {
+				return Result{Attempts: attempt}, fmt.Errorf("stm: read before attempt %d: %w", attempt+1, err)
+			}
+			pre = v
+		}
 	}
 }
 
-// prefetch reads the request's prefetch keys in one transaction that
-// writes nothing.
-func prefetch(ctx context.Context, c *conn.Conn, req Request) (*view, error) {
-	spans := make([]span, 0, len(req.prefetch))
-	gets := make([]op.Op, 0, len(req.prefetch))
-	for _, k := range req.prefetch {
-		if slices.ContainsFunc(spans, func(s span) bool { return s.key == k }) {
-			continue
-		}
-		spans = append(spans, single(k))
-		gets = append(gets, op.Get(kv.New().WithKey(k)))
+// read reads spans in one transaction that writes nothing: the prefetch
+// before the first attempt, or the keys of the last one after a pause.
+func read(ctx context.Context, c *conn.Conn, req Request, spans []span) (*view, error) {
+	gets := make([]op.Op, len(spans))
+	for i, s := range spans {
+		gets[i] = op.Get(s.request())
 	}
 	resp, err := c.Txn(ctx, op.NewTxn().Then(gets...).WithMaxOps(req.maxOps))
 	if err != nil {

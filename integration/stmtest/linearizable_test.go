@@ -47,7 +47,7 @@ var counterModel = porcupine.Model{
 // was lost, and no read saw a value that was already overwritten when it
 // began.
 func TestCounterLinearizable(t *testing.T) {
-	ops := 30
+	ops := 20
 	if soak() {
 		ops = 300
 	}
