@@ -8,6 +8,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -34,8 +35,15 @@ type Env struct {
 	// ServerVersion is the etcd version the server reports.
 	ServerVersion string
 
+	attempts atomic.Int64 // see CountAttempts
+
 	rawConn *grpc.ClientConn
 }
+
+// CountAttempts adds n tries to the cell being measured, for operations
+// that retry (an STM transaction that took n attempts to commit); the
+// report then gives attempts per operation.
+func (e *Env) CountAttempts(n int) { e.attempts.Add(int64(n)) }
 
 // Key returns the run's key for the given parts: Key("put", 3) is
 // "<prefix>put/3".

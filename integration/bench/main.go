@@ -72,9 +72,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench: unexpected arguments %q", fs.Args())
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		if !set["dur"] {
 			*dur = QuickDuration
 		}
@@ -142,7 +142,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "bench: etcd %s on %s; %d workloads × %d concurrencies × 3 clients, %d round(s) × (%v + %v warm-up)\n",
 		env.ServerVersion, strings.Join(srv.Endpoints(), ","), len(workloads), len(levels), *rounds, *dur, *warmup)
 	results, err := Run(ctx, env, Config{
-		Duration: *dur, Warmup: *warmup, Rounds: *rounds, Concurrency: levels,
+		Duration: *dur, Warmup: *warmup, Rounds: *rounds, Concurrency: levels, FixedConcurrency: set["conc"],
 		Workloads: workloads, Progress: stderr,
 	})
 	if cerr := env.Cleanup(context.WithoutCancel(ctx)); err == nil && cerr != nil {
@@ -154,6 +154,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	settings := fmt.Sprintf("%d round(s) × %v per cell after %v warm-up, concurrency %s over one connection per client",
 		*rounds, *dur, *warmup, joinInts(levels))
+	if !set["conc"] {
+		for _, w := range workloads {
+			if w.Concurrency != nil {
+				settings += fmt.Sprintf(" (%s: %s)", w.Name, joinInts(w.Concurrency))
+			}
+		}
+	}
 	if *reqTimeout != 0 {
 		settings += fmt.Sprintf("; getcd RequestTimeout %v", *reqTimeout)
 	}

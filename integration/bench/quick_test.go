@@ -45,9 +45,12 @@ func TestQuick(t *testing.T) {
 
 	cells := tableRows(t, string(md), "### Every cell", 9)
 	ratios := tableRows(t, string(md), "### Ratios", 12)
-	levels, _ := parseConc(DefaultConc)
+	tries := tableRows(t, string(md), "### Attempts per commit", 4)
+	rows := 0
 	for _, w := range Workloads() {
-		for _, n := range levels {
+		retries := strings.HasPrefix(w.Name, "stm-")
+		for _, n := range levelsOf(w) {
+			rows += len(Clients)
 			key := w.Name + "|" + strconv.Itoa(n)
 			for _, c := range Clients {
 				row, ok := cells[key+"|"+c.String()]
@@ -58,13 +61,26 @@ func TestQuick(t *testing.T) {
 				if ops, err := strconv.ParseFloat(row[3], 64); err != nil || ops <= 0 {
 					t.Errorf("%s c=%d %s: ops/s %q, want a number above 0", w.Name, n, c, row[3])
 				}
+				// Workloads that retry report their attempts: at least one
+				// per commit; the others have no row.
+				a, ok := tries[key+"|"+c.String()]
+				switch {
+				case retries && !ok:
+					t.Errorf("no attempts row for %s c=%d %s", w.Name, n, c)
+				case retries:
+					if v, err := strconv.ParseFloat(a[3], 64); err != nil || v < 1 {
+						t.Errorf("%s c=%d %s: attempts/op %q, want a number of at least 1", w.Name, n, c, a[3])
+					}
+				case ok:
+					t.Errorf("attempts row for %s, which does not retry", w.Name)
+				}
 			}
 			if _, ok := ratios[key]; !ok {
 				t.Errorf("no ratio row for %s c=%d", w.Name, n)
 			}
 		}
 	}
-	if want := len(Workloads()) * len(levels) * len(Clients); len(cells) != want {
+	if want := rows; len(cells) != want {
 		t.Errorf("%d cell rows, want %d", len(cells), want)
 	}
 
@@ -106,7 +122,7 @@ func tableRows(t *testing.T, md, heading string, width int) map[string][]string 
 			continue
 		}
 		key := cells[0] + "|" + cells[1]
-		if heading == "### Every cell" {
+		if heading != "### Ratios" {
 			key += "|" + cells[2]
 		}
 		if _, dup := rows[key]; dup {
@@ -135,10 +151,13 @@ func checkSVG(t *testing.T, svg []byte) {
 			rects++
 		}
 	}
-	levels, _ := parseConc(DefaultConc)
 	// One background, one legend swatch per series, one bar per series
-	// per workload per concurrency.
-	if want := 1 + len(chartSeries) + len(Workloads())*len(levels)*len(chartSeries); rects != want {
+	// per workload per concurrency it runs at.
+	bars := 0
+	for _, w := range Workloads() {
+		bars += len(levelsOf(w)) * len(chartSeries)
+	}
+	if want := 1 + len(chartSeries) + bars; rects != want {
 		t.Errorf("chart has %d rects, want %d", rects, want)
 	}
 	for _, w := range Workloads() {
@@ -146,4 +165,11 @@ func checkSVG(t *testing.T, svg []byte) {
 			t.Errorf("chart does not name workload %s", w.Name)
 		}
 	}
+}
+
+// levelsOf is the concurrency levels the quick run uses for w: its own, or
+// the default ones.
+func levelsOf(w Workload) []int {
+	levels, _ := parseConc(DefaultConc)
+	return Config{Concurrency: levels}.Levels(w)
 }

@@ -49,6 +49,22 @@ func WriteMarkdown(w io.Writer, h Header, results []Result, workloads []Workload
 			r.OpsPerSec(), fmtNanos(r.CPUPerOp(), r.HasCPU), r.AllocsPerOp(), r.BytesPerOp(), fmtDur(r.P50), fmtDur(r.P99))
 	}
 
+	var tries []Result
+	for _, r := range results {
+		if r.Attempts > 0 {
+			tries = append(tries, r)
+		}
+	}
+	if len(tries) > 0 {
+		b.WriteString("\n### Attempts per commit\n\n")
+		b.WriteString("Workloads that retry (STM) count the attempts each committed operation took; 1.00 means no conflict.\n\n")
+		b.WriteString("| workload | conc | client | attempts/op |\n")
+		b.WriteString("|---|--:|---|--:|\n")
+		for _, r := range tries {
+			fmt.Fprintf(&b, "| %s | %d | %s | %.2f |\n", r.Workload, r.Concurrency, r.Client, r.AttemptsPerOp())
+		}
+	}
+
 	b.WriteString("\n### Workloads\n\n")
 	for _, wl := range workloads {
 		fmt.Fprintf(&b, "- `%s`: %s\n", wl.Name, wl.Desc)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -20,8 +21,11 @@ type Config struct {
 	Warmup      time.Duration // unmeasured run before each measured one
 	Rounds      int           // times each cell is run, interleaved with the other clients
 	Concurrency []int         // goroutines per cell
-	Workloads   []Workload
-	Progress    io.Writer // one line per cell; nil for none
+	// FixedConcurrency makes Concurrency apply to every workload, even one
+	// that has levels of its own (Workload.Concurrency).
+	FixedConcurrency bool
+	Workloads        []Workload
+	Progress         io.Writer // one line per cell; nil for none
 }
 
 // latencySamples bounds the latencies kept per cell: one buffer of this
@@ -49,6 +53,10 @@ type Stats struct {
 	P50     time.Duration
 	P99     time.Duration
 
+	// Attempts counts the tries the operations reported (Env.CountAttempts),
+	// for workloads that retry (STM); 0 for the others.
+	Attempts int64
+
 	samples []time.Duration
 }
 
@@ -63,6 +71,23 @@ func (s Stats) AllocsPerOp() float64 { return float64(s.Mallocs) / float64(s.Ops
 
 // BytesPerOp is the number of heap bytes allocated per operation.
 func (s Stats) BytesPerOp() float64 { return float64(s.Bytes) / float64(s.Ops) }
+
+// AttemptsPerOp is the number of tries per completed operation, or NaN for
+// a workload that does not count them.
+func (s Stats) AttemptsPerOp() float64 {
+	if s.Attempts == 0 {
+		return math.NaN()
+	}
+	return float64(s.Attempts) / float64(s.Ops)
+}
+
+// Levels returns the concurrency levels workload w runs at.
+func (cfg Config) Levels(w Workload) []int {
+	if w.Concurrency != nil && !cfg.FixedConcurrency {
+		return w.Concurrency
+	}
+	return cfg.Concurrency
+}
 
 // Run runs every workload at every concurrency with every client, and
 // returns the results in the order workload, concurrency, client.
@@ -81,7 +106,7 @@ func Run(ctx context.Context, e *Env, cfg Config) ([]Result, error) {
 				return nil, fmt.Errorf("bench: %s: setup: %w", w.Name, err)
 			}
 		}
-		for ci, n := range cfg.Concurrency {
+		for ci, n := range cfg.Levels(w) {
 			var res [numClients]Result
 			for c := range res {
 				res[c] = Result{Workload: w.Name, Concurrency: n, Client: Client(c), Stats: Stats{HasCPU: true}}
@@ -129,6 +154,7 @@ func (s *Stats) add(o Stats) {
 	s.HasCPU = s.HasCPU && o.HasCPU
 	s.Mallocs += o.Mallocs
 	s.Bytes += o.Bytes
+	s.Attempts += o.Attempts
 	s.samples = append(s.samples, o.samples...)
 }
 
@@ -225,6 +251,7 @@ func runCell(ctx context.Context, e *Env, w Workload, c Client, n int, cfg Confi
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
 	cpu0, ok0 := cpuTime()
+	tries0 := e.attempts.Load()
 	t0 := time.Now()
 	close(start)
 	timer.Reset(cfg.Duration)
@@ -235,6 +262,7 @@ func runCell(ctx context.Context, e *Env, w Workload, c Client, n int, cfg Confi
 	stop.Store(true)
 	done.Wait()
 	wall := time.Since(t0)
+	tries1 := e.attempts.Load()
 	cpu1, ok1 := cpuTime()
 	runtime.ReadMemStats(&m1)
 
@@ -250,6 +278,9 @@ func runCell(ctx context.Context, e *Env, w Workload, c Client, n int, cfg Confi
 		HasCPU:  ok0 && ok1,
 		Mallocs: m1.Mallocs - m0.Mallocs,
 		Bytes:   m1.TotalAlloc - m0.TotalAlloc,
+		// Counted by the measured operations only: the warm-up ones ended
+		// before tries0 was read.
+		Attempts: tries1 - tries0,
 	}
 	for i, k := range counts {
 		s.Ops += k

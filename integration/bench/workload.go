@@ -51,6 +51,10 @@ type Workload struct {
 	// cells (for example the keys a range reads).
 	Setup func(ctx context.Context, e *Env) error
 
+	// Concurrency, when set, are the levels the workload runs at instead
+	// of the command's default ones; -conc given explicitly overrides it.
+	Concurrency []int
+
 	Getcd, Official, Raw NewOp
 }
 
