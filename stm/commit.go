@@ -25,8 +25,9 @@ import (
 //	read committed:         none, and no failure branch
 func (tx *Tx) plan(req Request) (op.Txn, []span) {
 	var conds []compare.Cond
+	reads := slices.Sorted(maps.Keys(tx.reads))
 	if tx.iso.validates() {
-		for _, k := range slices.Sorted(maps.Keys(tx.reads)) {
+		for _, k := range reads {
 			conds = append(conds, compare.Key(k).ModRevision(compare.Equal, tx.reads[k].mod))
 		}
 		for _, r := range tx.ranges {
@@ -58,7 +59,7 @@ func (tx *Tx) plan(req Request) (op.Txn, []span) {
 	if !tx.iso.validates() {
 		return txn, nil
 	}
-	spans := tx.rereads(req, writes)
+	spans := tx.rereads(req, reads, writes)
 	if len(spans) > req.opsLimit() {
 		return txn, nil // a failure branch that large would be refused: do without
 	}
@@ -85,7 +86,7 @@ func (tx *Tx) readKey(k string) bool {
 // rereads lists what the failure branch reads: every range read, every key
 // read outside them, the keys written (serializable snapshot checks them
 // too) and the prefetch keys, each once.
-func (tx *Tx) rereads(req Request, writes []string) []span {
+func (tx *Tx) rereads(req Request, reads, writes []string) []span {
 	spans := make([]span, 0, len(tx.ranges)+len(tx.reads))
 	for _, r := range tx.ranges {
 		spans = append(spans, r.span)
@@ -103,7 +104,7 @@ func (tx *Tx) rereads(req Request, writes []string) []span {
 		}
 		spans = append(spans, single(k))
 	}
-	for _, k := range slices.Sorted(maps.Keys(tx.reads)) {
+	for _, k := range reads {
 		add(k)
 	}
 	if tx.iso == SerializableSnapshot {

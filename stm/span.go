@@ -18,9 +18,10 @@ type span struct {
 	lo, hi   string
 }
 
-// single is the span of one key: [key, key+"\x00").
+// single is the span of one key. Its bounds would be [key, key+"\x00");
+// contains and covers handle it without building the upper one.
 func single(key string) span {
-	return span{kind: keys.Single, key: key, lo: key, hi: key + "\x00"}
+	return span{kind: keys.Single, key: key, lo: key}
 }
 
 // newSpan checks a prefix or range with the builders' rules.
@@ -36,10 +37,21 @@ func newSpan(kind keys.Span, key, end string) (span, error) {
 	return s, nil
 }
 
-func (s span) contains(k string) bool { return k >= s.lo && (s.hi == "" || k < s.hi) }
+func (s span) contains(k string) bool {
+	if s.kind == keys.Single {
+		return k == s.lo
+	}
+	return k >= s.lo && (s.hi == "" || k < s.hi)
+}
 
 // covers says whether every key of o is in s.
 func (s span) covers(o span) bool {
+	switch {
+	case o.kind == keys.Single:
+		return s.contains(o.lo)
+	case s.kind == keys.Single:
+		return false // o holds more than one key
+	}
 	return s.lo <= o.lo && (s.hi == "" || (o.hi != "" && o.hi <= s.hi))
 }
 

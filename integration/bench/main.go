@@ -155,10 +155,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	settings := fmt.Sprintf("%d round(s) × %v per cell after %v warm-up, concurrency %s over one connection per client",
 		*rounds, *dur, *warmup, joinInts(levels))
 	if !set["conc"] {
+		// Workloads with levels of their own, grouped by levels.
+		var own []string
+		names := map[string][]string{}
 		for _, w := range workloads {
 			if w.Concurrency != nil {
-				settings += fmt.Sprintf(" (%s: %s)", w.Name, joinInts(w.Concurrency))
+				l := joinInts(w.Concurrency)
+				if names[l] == nil {
+					own = append(own, l)
+				}
+				names[l] = append(names[l], w.Name)
 			}
+		}
+		for _, l := range own {
+			settings += fmt.Sprintf("; %s at concurrency %s", strings.Join(names[l], ", "), l)
 		}
 	}
 	if *reqTimeout != 0 {
