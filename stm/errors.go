@@ -5,16 +5,16 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/getcd/getcd/internal/errs"
+	kv "github.com/getcd/getcd/ctx"
 )
 
-// ErrInvalidRequest is matched (errors.Is) by every error about a request
-// or a read that was rejected before anything was sent. It is the same
-// value as kv.ErrInvalidRequest.
-var ErrInvalidRequest = errs.ErrInvalidRequest
+// ErrInvalidRequest is matched (errors.Is) by every error about a request,
+// a key or a lease that was rejected before anything was sent. It is the
+// same value as kv.ErrInvalidRequest.
+var ErrInvalidRequest = kv.ErrInvalidRequest
 
-// FieldError is the concrete type of a validation error.
-type FieldError = errs.FieldError
+// FieldError is the concrete type of a validation error: [kv.FieldError].
+type FieldError = kv.FieldError
 
 // ErrConflict is matched by the *ConflictError Run returns when every
 // attempt ended in a conflict.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/registry"
 	"github.com/getcd/getcd/stm"
 )
 
@@ -87,6 +88,29 @@ func Example_transfer() {
 	case err != nil:
 		fmt.Println(err)
 	}
+}
+
+// A request that names its connection runs by name through the registry,
+// like every other getcd call. (Not run: it needs a cluster.)
+func ExampleOn() {
+	ctx := context.Background()
+	if _, err := registry.Open(ctx, "main", conn.Config{Endpoints: []string{"127.0.0.1:2379"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer registry.Close("main")
+
+	// Elsewhere in the program: claim a job unless someone already has.
+	claim := stm.On("main", func(ctx context.Context, tx *stm.Tx) error {
+		_, taken, err := tx.Lookup(ctx, "jobs/42/owner")
+		if err != nil || taken {
+			return err
+		}
+		tx.Put("jobs/42/owner", "worker-7")
+		return nil
+	})
+	res, err := registry.Call(ctx, stm.Run, claim)
+	fmt.Println(res.Committed, err)
 }
 
 // Options are methods on the request; invalid ones are reported before

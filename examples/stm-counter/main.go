@@ -1,7 +1,8 @@
 // Stm-counter increments one counter from many goroutines at once with
 // getcd's STM: each increment reads the counter and writes it plus one,
 // and commits only if nobody else committed in between; otherwise it runs
-// again after a short random pause. No increment is lost.
+// again after a short random pause. No increment is lost. The transaction
+// names its connection and runs through the registry.
 //
 //	go run ./examples/stm-counter
 //
@@ -22,6 +23,7 @@ import (
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/registry"
 	"github.com/getcd/getcd/stm"
 )
 
@@ -54,17 +56,20 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer, endpoints []string) error {
-	c, err := conn.New(ctx, conn.Config{Endpoints: endpoints})
+	// A named connection: the transaction below carries the name and runs
+	// through the registry, like any other getcd call.
+	reg := registry.New()
+	defer reg.CloseAll()
+	c, err := reg.Open(ctx, "counter", conn.Config{Endpoints: endpoints})
 	if err != nil {
 		return err
 	}
-	defer c.Close()
 	if _, err := c.Delete(ctx, kv.New().WithKey(key)); err != nil { // start from zero
 		return err
 	}
 
 	// The transaction, built once: read the counter, write it plus one.
-	incr := stm.New(func(ctx context.Context, tx *stm.Tx) error {
+	incr := stm.On("counter", func(ctx context.Context, tx *stm.Tx) error {
 		v, err := tx.Get(ctx, key)
 		if err != nil {
 			return err
@@ -90,7 +95,7 @@ func run(ctx context.Context, out io.Writer, endpoints []string) error {
 		go func() {
 			defer wg.Done()
 			for range increments {
-				res, err := stm.Run(ctx, c, incr)
+				res, err := registry.CallIn(ctx, reg, stm.Run, incr) // registry.Call with the default registry
 				mu.Lock()
 				attempts += res.Attempts
 				if err != nil {
