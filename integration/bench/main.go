@@ -20,10 +20,11 @@ import (
 	"github.com/getcd/getcd/integration/etcdtest"
 )
 
-// Defaults of the command: 7 workloads × 3 concurrencies × 3 clients = 63
+// Defaults of the command: 9 workloads × 3 concurrencies × 3 clients = 81
 // cells, each run in 3 rounds of (Warmup + Duration) = 2.55 s, so that every
-// client runs first, second and third once per cell: about 2.7 minutes of
-// cells, plus etcd's start and the compactions between groups.
+// client runs first, second and third once per cell: about 3.5 minutes of
+// cells, plus etcd's start, the compactions between groups, and the time
+// the contended STM cells take to let every goroutine finish one commit.
 const (
 	DefaultDuration = 700 * time.Millisecond
 	DefaultWarmup   = 150 * time.Millisecond
