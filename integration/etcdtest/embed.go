@@ -131,14 +131,52 @@ func startEmbeddedOnce(dir string, cfg config, tlsFiles *TLSFiles) (*Server, err
 	}
 	clientURL := url.URL{Scheme: clientScheme(cfg), Host: loopback(ports[0])}
 	peerURL := url.URL{Scheme: "http", Host: loopback(ports[1])}
-
-	ec := embed.NewConfig()
-	ec.Name = memberName
-	ec.Dir = filepath.Join(dir, "data")
+	dataDir := filepath.Join(dir, "data")
 	// A failed attempt may have left a member directory for other URLs.
-	if err := os.RemoveAll(ec.Dir); err != nil {
+	if err := os.RemoveAll(dataDir); err != nil {
 		return nil, fmt.Errorf("etcdtest: %w", err)
 	}
+	ec := embedConfig(dataDir, cfg, tlsFiles, clientURL, peerURL)
+	e, err := launchEmbedded(ec)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		TLS:       tlsFiles,
+		endpoints: []string{clientURL.Host},
+		clientURL: clientURL.String(),
+		embedded:  e,
+	}
+	s.stop = func() error {
+		// Close stops the gRPC and HTTP servers, the raft loop and all
+		// child goroutines and waits for them.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.embedded.Close()
+		<-s.embedded.Server.StopNotify()
+		return nil
+	}
+	s.restart = func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.embedded.Close()
+		<-s.embedded.Server.StopNotify()
+		e, err := launchEmbedded(embedConfig(dataDir, cfg, tlsFiles, clientURL, peerURL))
+		if err != nil {
+			return err
+		}
+		s.embedded = e
+		return nil
+	}
+	return s, nil
+}
+
+// embedConfig is the configuration of the single member whose data lives in
+// dataDir and which serves clients on clientURL.
+func embedConfig(dataDir string, cfg config, tlsFiles *TLSFiles, clientURL, peerURL url.URL) *embed.Config {
+	ec := embed.NewConfig()
+	ec.Name = memberName
+	ec.Dir = dataDir
 	ec.ListenClientUrls = []url.URL{clientURL}
 	ec.AdvertiseClientUrls = []url.URL{clientURL}
 	ec.ListenPeerUrls = []url.URL{peerURL}
@@ -172,7 +210,14 @@ func startEmbeddedOnce(dir string, cfg config, tlsFiles *TLSFiles) (*Server, err
 	if cfg.maxRequestByte != 0 {
 		ec.MaxRequestBytes = cfg.maxRequestByte
 	}
+	if cfg.quotaBackendBytes != 0 {
+		ec.QuotaBackendBytes = cfg.quotaBackendBytes
+	}
+	return ec
+}
 
+// launchEmbedded starts an embedded etcd and waits until it serves clients.
+func launchEmbedded(ec *embed.Config) (*embed.Etcd, error) {
 	e, err := embed.StartEtcd(ec)
 	if err != nil {
 		return nil, fmt.Errorf("etcdtest: start embedded etcd: %w", err)
@@ -181,6 +226,7 @@ func startEmbeddedOnce(dir string, cfg config, tlsFiles *TLSFiles) (*Server, err
 	defer timer.Stop()
 	select {
 	case <-e.Server.ReadyNotify():
+		return e, nil
 	case err := <-e.Err():
 		e.Close()
 		return nil, fmt.Errorf("etcdtest: embedded etcd failed while starting: %w", err)
@@ -188,19 +234,4 @@ func startEmbeddedOnce(dir string, cfg config, tlsFiles *TLSFiles) (*Server, err
 		e.Close()
 		return nil, fmt.Errorf("etcdtest: embedded etcd not ready after %v", startTimeout)
 	}
-
-	s := &Server{
-		TLS:       tlsFiles,
-		endpoints: []string{clientURL.Host},
-		clientURL: clientURL.String(),
-		embedded:  e,
-	}
-	s.stop = func() error {
-		// Close stops the gRPC and HTTP servers, the raft loop and all
-		// child goroutines and waits for them.
-		e.Close()
-		<-e.Server.StopNotify()
-		return nil
-	}
-	return s, nil
 }

@@ -12,6 +12,8 @@ type config struct {
 	authTokenTTL   uint
 	maxTxnOps      uint
 	maxRequestByte uint
+	// quotaBackendBytes is etcd's --quota-backend-bytes.
+	quotaBackendBytes int64
 
 	// dedicated is set by every Option that an external cluster
 	// (ETCD_ENDPOINTS) cannot satisfy.
@@ -87,6 +89,16 @@ func WithMaxTxnOps(n uint) Option {
 func WithMaxRequestBytes(n uint) Option {
 	return func(c *config) {
 		c.maxRequestByte = n
+		c.dedicated = true
+	}
+}
+
+// WithQuotaBackendBytes sets the backend size at which etcd raises its
+// NOSPACE alarm and refuses further writes (--quota-backend-bytes; etcd's
+// default is 2 GiB). Zero keeps the default.
+func WithQuotaBackendBytes(n int64) Option {
+	return func(c *config) {
+		c.quotaBackendBytes = n
 		c.dedicated = true
 	}
 }

@@ -131,6 +131,9 @@ func startProcessOnce(dir, binPath string, cfg config, tlsFiles *TLSFiles) (*Ser
 	if cfg.maxRequestByte != 0 {
 		args = append(args, "--max-request-bytes="+strconv.FormatUint(uint64(cfg.maxRequestByte), 10))
 	}
+	if cfg.quotaBackendBytes != 0 {
+		args = append(args, "--quota-backend-bytes="+strconv.FormatInt(cfg.quotaBackendBytes, 10))
+	}
 
 	cmd := exec.Command(binPath, args...)
 	cmd.Dir = dir

@@ -1,6 +1,7 @@
 package etcdtest
 
 import (
+	"errors"
 	"slices"
 	"sync"
 
@@ -18,8 +19,10 @@ type Server struct {
 	clientURL string   // scheme://host:port of the first endpoint
 	external  bool
 
+	mu       sync.Mutex  // guards embedded across Restart
 	embedded *embed.Etcd // set for Start and StartShared
 	stop     func() error
+	restart  func() error // nil unless embedded
 
 	closeOnce sync.Once
 	closeErr  error
@@ -46,7 +49,21 @@ func (s *Server) IsExternal() bool {
 // Embedded returns the embedded etcd of a server started by Start or
 // StartShared, and nil for a process or an external cluster.
 func (s *Server) Embedded() *embed.Etcd {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.embedded
+}
+
+// Restart stops an embedded server (whatever state it is in, for example
+// after its etcd server was stopped with HardStop) and starts it again on the
+// same data directory and the same client and peer URLs, so that clients
+// reconnect to the same endpoint and find what was committed. It fails for a
+// process or an external cluster.
+func (s *Server) Restart() error {
+	if s.restart == nil {
+		return errors.New("etcdtest: Restart works on embedded servers only")
+	}
+	return s.restart()
 }
 
 // Close stops the server and waits until it has stopped and its data
