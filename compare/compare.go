@@ -12,7 +12,7 @@ import (
 )
 
 // ErrInvalidRequest is matched (errors.Is) by every error Compile returns.
-// It is the same value as kv.ErrInvalidRequest.
+// It is the same value as [kv.ErrInvalidRequest].
 var ErrInvalidRequest = kv.ErrInvalidRequest
 
 // FieldError is the concrete type of a validation error: [kv.FieldError].

@@ -69,7 +69,7 @@ func decodeChain(data []byte) (kv.Request, model) {
 			r = r.WithAll()
 			m.used["all"] = true
 		case 6:
-			r = r.WithLimit(d.int())
+			r = r.WithLimit(int(d.int()))
 			m.used["limit"] = true
 		case 7:
 			r = r.WithRev(d.int())

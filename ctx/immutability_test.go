@@ -25,7 +25,7 @@ func TestImmutableParallel(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := base.WithLimit(int64(i)).WithRev(int64(i + 1))
+			c := base.WithLimit(i).WithRev(int64(i + 1))
 			if i%2 == 0 {
 				c = c.WithKeysOnly().WithSort(kv.SortByMod, kv.SortDescend)
 			}

@@ -106,8 +106,10 @@ func (r Request) WithRangeEnd(end string) Request {
 func (r Request) WithAll() Request { r.set |= optAll; return r }
 
 // WithLimit caps the number of keys a range returns. Zero means no limit.
-func (r Request) WithLimit(n int64) Request {
-	r.limit = n
+// Like [github.com/getcd/getcd/op.Txn.WithMaxOps] it takes an int, as counts do in Go; revisions and
+// lease IDs are int64, as in etcd's messages.
+func (r Request) WithLimit(n int) Request {
+	r.limit = int64(n)
 	r.set |= optLimit
 	return r
 }

@@ -1,7 +1,7 @@
 // Package op turns getcd requests into transaction operations and builds
 // transactions.
 //
-// Put, Get and Delete wrap a kv.Request; Nested wraps a transaction. A
+// Put, Get and Delete wrap a [kv.Request]; Nested wraps a transaction. A
 // transaction reads like the sentence it stands for:
 //
 //	op.If(compare.Key("k").ModRevision(compare.Equal, rev)).

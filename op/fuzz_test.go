@@ -68,7 +68,7 @@ func decodeRequest(d *decoder) kv.Request {
 		r = r.WithLease(d.int())
 	}
 	if flags&16 != 0 {
-		r = r.WithLimit(d.int())
+		r = r.WithLimit(int(d.int()))
 	}
 	if flags&32 != 0 {
 		r = r.WithSort(kv.SortTarget(d.byte()%7), kv.SortOrder(d.byte()%4))

@@ -1,8 +1,12 @@
 package op_test
 
 import (
+	"errors"
 	"strconv"
 	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/getcd/getcd/compare"
 	kv "github.com/getcd/getcd/ctx"
@@ -63,6 +67,14 @@ func TestMaxOps(t *testing.T) {
 				return
 			}
 			wantFieldError(t, err, "op", "txn", tc.field)
+			// The client's refusal matches the sentinel the server's
+			// refusal matches (conn.ErrTooManyOps is op.ErrTooManyOps).
+			if !errors.Is(err, op.ErrTooManyOps) {
+				t.Errorf("%v does not match op.ErrTooManyOps", err)
+			}
+			if status.Code(err) != codes.InvalidArgument {
+				t.Errorf("status.Code(%v) = %v, want InvalidArgument", err, status.Code(err))
+			}
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package op
 
 import (
+	"errors"
+
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 
 	kv "github.com/getcd/getcd/ctx"
@@ -9,11 +11,18 @@ import (
 )
 
 // ErrInvalidRequest is matched (errors.Is) by every error Compile returns.
-// It is the same value as kv.ErrInvalidRequest.
+// It is the same value as [kv.ErrInvalidRequest].
 var ErrInvalidRequest = kv.ErrInvalidRequest
 
 // FieldError is the concrete type of a validation error: [kv.FieldError].
 type FieldError = kv.FieldError
+
+// ErrTooManyOps is matched by the error of a transaction with more
+// conditions or operations in one branch than its limit (etcd's
+// --max-txn-ops, see [Txn.WithMaxOps]), whether Compile refused it or the
+// server did: [github.com/getcd/getcd/conn.ErrTooManyOps] is this value.
+// The client-side error also matches ErrInvalidRequest.
+var ErrTooManyOps = errors.New("op: too many operations in txn request")
 
 // Kind says what an Op does.
 type Kind int8
@@ -41,7 +50,7 @@ func (k Kind) String() string {
 }
 
 // Op is one operation of a transaction: a put, get or delete described by a
-// kv.Request, or a nested transaction. It is an immutable value; the zero Op
+// [kv.Request], or a nested transaction. It is an immutable value; the zero Op
 // is invalid.
 type Op struct {
 	kind Kind
@@ -64,7 +73,7 @@ func Nested(t Txn) Op { return Op{kind: KindTxn, txn: t} }
 // Kind returns what the operation does.
 func (o Op) Kind() Kind { return o.kind }
 
-// Request returns the kv.Request of a put, get or delete.
+// Request returns the [kv.Request] of a put, get or delete.
 func (o Op) Request() kv.Request { return o.req }
 
 // Compile builds a fresh *pb.RequestOp.

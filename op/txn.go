@@ -1,6 +1,7 @@
 package op
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,8 +57,10 @@ func (t Txn) Else(ops ...Op) Txn {
 }
 
 // WithConn sets the name of the connection the transaction is meant to run
-// on. Connection names and timeouts of the requests inside a transaction are
-// not used: the transaction is one request.
+// on, for running it by name (package registry). Without one, the
+// transaction runs on the name its requests agree on (see Conn). The
+// timeouts of the requests inside are not used: the transaction is one
+// request, with its own WithTimeout.
 func (t Txn) WithConn(name string) Txn { t.conn = name; return t }
 
 // WithTimeout sets a per-request timeout; zero means none.
@@ -69,8 +72,66 @@ func (t Txn) WithTimeout(d time.Duration) Txn { t.timeout = d; return t }
 // parent leaves: the limit less the largest branch of the parent.
 func (t Txn) WithMaxOps(n int) Txn { t.maxOps = n; return t }
 
-// Conn returns the connection name carried by the transaction, or "".
-func (t Txn) Conn() string { return t.conn }
+// Conn returns the name of the connection the transaction is meant to run
+// on: the one given with WithConn or, without one, the name that the
+// requests inside it agree on: every [kv.Request] that carries a name
+// ([kv.On]), nested transactions included, carries this one. It returns ""
+// when nothing names a connection and when the requests name different
+// ones; RequestConns lists them.
+func (t Txn) Conn() string {
+	if t.conn != "" {
+		return t.conn
+	}
+	name, conflict := t.agreedConn("")
+	if conflict {
+		return ""
+	}
+	return name
+}
+
+// RequestConns returns the distinct connection names carried by the
+// requests inside the transaction (nested ones included), in order of first
+// appearance; the transaction's own name (WithConn) is not among them.
+func (t Txn) RequestConns() []string {
+	var names []string
+	t.eachRequest(func(name string) {
+		if name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	})
+	return names
+}
+
+// agreedConn returns the one name the requests carry, starting from name,
+// or conflict when they carry two.
+func (t Txn) agreedConn(name string) (agreed string, conflict bool) {
+	t.eachRequest(func(n string) {
+		switch {
+		case n == "" || n == name:
+		case name == "":
+			name = n
+		default:
+			conflict = true
+		}
+	})
+	return name, conflict
+}
+
+// eachRequest calls f with the connection name of every request inside t.
+func (t Txn) eachRequest(f func(name string)) {
+	for _, ops := range [2][]Op{t.then, t.els} {
+		for _, o := range ops {
+			if o.kind == KindTxn {
+				if o.txn.conn != "" {
+					f(o.txn.conn)
+				}
+				o.txn.eachRequest(f)
+				continue
+			}
+			f(o.req.Conn())
+		}
+	}
+}
 
 // Timeout returns the per-request timeout, or 0.
 func (t Txn) Timeout() time.Duration { return t.timeout }
@@ -115,7 +176,7 @@ func (t Txn) compile(maxOps int, mode wire.Mode) (*pb.TxnRequest, error) {
 		n    int
 	}{{"compare", len(t.conds)}, {"success", len(t.then)}, {"failure", len(t.els)}} {
 		if part.n > maxOps {
-			return nil, errs.Field("op", "txn", part.name, strconv.Itoa(part.n)+" entries exceed the limit of "+strconv.Itoa(maxOps)+" (etcd --max-txn-ops; see WithMaxOps)")
+			return nil, errs.FieldErr("op", "txn", part.name, strconv.Itoa(part.n)+" entries exceed the limit of "+strconv.Itoa(maxOps)+" (etcd --max-txn-ops; see WithMaxOps)", ErrTooManyOps)
 		}
 		largest = max(largest, part.n)
 	}

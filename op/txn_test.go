@@ -1,6 +1,7 @@
 package op_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -106,5 +107,33 @@ func TestTxnAccessors(t *testing.T) {
 	}, got)
 	if got := op.NewTxn().Conds(); got != nil {
 		t.Errorf("empty txn Conds() = %v, want nil", got)
+	}
+}
+
+// A transaction without a name of its own runs on the name its requests
+// agree on; requests that disagree leave it without one.
+func TestTxnConnFromRequests(t *testing.T) {
+	put := func(conn, k string) op.Op { return op.Put(kv.On(conn).WithKey(k)) }
+	for _, tc := range []struct {
+		name  string
+		txn   op.Txn
+		conn  string
+		names []string
+	}{
+		{"none", op.NewTxn().Then(op.Put(kv.New().WithKey("k"))), "", nil},
+		{"all agree", op.NewTxn().Then(put("main", "a")).Else(put("main", "b")), "main", []string{"main"}},
+		{"unnamed ones do not count", op.NewTxn().Then(put("main", "a"), op.Get(kv.New().WithKey("b"))), "main", []string{"main"}},
+		{"nested", op.NewTxn().Then(op.Nested(op.NewTxn().Else(put("main", "a")))), "main", []string{"main"}},
+		{"nested txn's own name", op.NewTxn().Then(op.Nested(op.NewTxn().WithConn("main"))), "main", []string{"main"}},
+		{"disagree", op.NewTxn().Then(put("main", "a")).Else(put("other", "b")), "", []string{"main", "other"}},
+		{"disagree in nested", op.NewTxn().Then(put("main", "a"), op.Nested(op.NewTxn().Then(put("other", "b")))), "", []string{"main", "other"}},
+		{"own name wins", op.NewTxn().Then(put("main", "a")).Else(put("other", "b")).WithConn("third"), "third", []string{"main", "other"}},
+	} {
+		if got := tc.txn.Conn(); got != tc.conn {
+			t.Errorf("%s: Conn() = %q, want %q", tc.name, got, tc.conn)
+		}
+		if got := tc.txn.RequestConns(); !slices.Equal(got, tc.names) {
+			t.Errorf("%s: RequestConns() = %q, want %q", tc.name, got, tc.names)
+		}
 	}
 }

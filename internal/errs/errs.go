@@ -21,6 +21,12 @@ func Field(pkg, req, field, reason string) error {
 	return &FieldError{Pkg: pkg, Req: req, Field: field, Reason: reason}
 }
 
+// FieldErr builds a *FieldError that also matches sentinel, the error the
+// server's refusal of the same request matches.
+func FieldErr(pkg, req, field, reason string, sentinel error) error {
+	return &FieldError{Pkg: pkg, Req: req, Field: field, Reason: reason, Err: sentinel}
+}
+
 // Negative is the reason used for a negative integer where etcd wants >= 0.
 func Negative(v int64) string {
 	return "must not be negative, got " + strconv.FormatInt(v, 10)
@@ -32,7 +38,7 @@ func Negative(v int64) string {
 // reason.
 func At(pkg, req, pos string, err error) error {
 	if fe, ok := err.(*FieldError); ok {
-		return &FieldError{Pkg: pkg, Req: req, Field: pos + "." + fe.Field, Reason: fe.Reason}
+		return &FieldError{Pkg: pkg, Req: req, Field: pos + "." + fe.Field, Reason: fe.Reason, Err: fe.Err}
 	}
 	return &FieldError{Pkg: pkg, Req: req, Field: pos, Reason: err.Error()}
 }
