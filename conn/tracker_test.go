@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"testing"
@@ -68,6 +69,50 @@ func TestTrackerStates(t *testing.T) {
 		if s.State != StateClosed {
 			t.Errorf("after close: %+v", s)
 		}
+	}
+}
+
+// lockProbe is a slog handler that checks, for every record, whether the
+// tracker's lock is held: a handler is user code and may call Conn.Status,
+// which takes that lock.
+type lockProbe struct {
+	tr       **tracker
+	records  *int
+	underMu  *int
+	statuses *int
+}
+
+func (h lockProbe) Enabled(context.Context, slog.Level) bool { return true }
+func (h lockProbe) Handle(context.Context, slog.Record) error {
+	*h.records++
+	tr := *h.tr
+	if !tr.mu.TryLock() {
+		*h.underMu++
+		return nil
+	}
+	tr.mu.Unlock()
+	*h.statuses += len(tr.snapshot()) // what a handler calling Status does
+	return nil
+}
+func (h lockProbe) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h lockProbe) WithGroup(string) slog.Handler      { return h }
+
+func TestTrackerLogsOutsideLock(t *testing.T) {
+	var tr *tracker
+	var records, underMu, statuses int
+	tr = newTracker([]endpoint{{addr: "a:1"}}, 100*time.Millisecond, time.Second,
+		slog.New(lockProbe{tr: &tr, records: &records, underMu: &underMu, statuses: &statuses}))
+	tr.update("a:1", balancer.SubConnState{ConnectivityState: connectivity.Connecting})
+	tr.update("a:1", balancer.SubConnState{ConnectivityState: connectivity.TransientFailure, ConnectionError: errors.New("refused")})
+	tr.update("a:1", balancer.SubConnState{ConnectivityState: connectivity.Ready})
+	if records != 3 {
+		t.Fatalf("%d records for three state changes", records)
+	}
+	if underMu != 0 {
+		t.Errorf("%d of %d records were logged with the tracker locked; a handler calling Conn.Status would deadlock", underMu, records)
+	}
+	if statuses != 3 {
+		t.Errorf("the handler saw %d endpoint statuses, want one per record", statuses)
 	}
 }
 
