@@ -3,8 +3,10 @@ package conn
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -35,7 +37,7 @@ type Config struct {
 	DialTimeout time.Duration
 
 	// RequestTimeout, when above zero, bounds every call whose request sets
-	// no timeout of its own (kv.Request.WithTimeout), in addition to the
+	// no timeout of its own ([kv.Request.WithTimeout]), in addition to the
 	// caller's context. Zero, the default, leaves deadlines to the caller's
 	// context, as Go code expects: calls wait for a ready endpoint until the
 	// context ends, so give them contexts with deadlines, or set this. It
@@ -74,17 +76,58 @@ type Config struct {
 	// refreshes). Default: discard.
 	Logger *slog.Logger
 
-	// DialOptions are appended to getcd's own gRPC dial options.
+	// DialOptions are given to gRPC after getcd's keep-alive and backoff
+	// options, which they may therefore change, and before the options
+	// getcd's promises rest on, which they cannot replace: the endpoints'
+	// resolver, the service config (the balancer behind Status and the
+	// retry policy that resends reads only), the transport credentials
+	// (use TLS) and the auth token. Interceptors, stats handlers and
+	// dialers are what they are for.
 	DialOptions []grpc.DialOption
 }
 
 // ErrInvalidConfig is matched by every error Validate returns.
 var ErrInvalidConfig = errors.New("conn: invalid config")
 
-type configError struct{ field, reason string }
+// ConfigError is the error of an invalid Config, returned by Validate and
+// New. It names the field at fault and matches ErrInvalidConfig:
+//
+//	var ce *conn.ConfigError
+//	if errors.As(err, &ce) {
+//		log.Printf("fix %s: %s", ce.Field, ce.Reason)
+//	}
+type ConfigError struct {
+	Field  string // the Config field at fault, e.g. "Endpoints"
+	Reason string // what is wrong, lower case
+}
 
-func (e *configError) Error() string { return "conn: invalid config: " + e.field + ": " + e.reason }
-func (e *configError) Unwrap() error { return ErrInvalidConfig }
+func (e *ConfigError) Error() string { return "conn: invalid config: " + e.Field + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrInvalidConfig) true.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// configFields is Config without its methods, for printing.
+type configFields Config
+
+// redacted returns c with the password hidden.
+func (c Config) redacted() configFields {
+	if c.Password != "" {
+		c.Password = "***"
+	}
+	return configFields(c)
+}
+
+// String describes the configuration with the password hidden, so that a
+// Config printed with fmt (%v, %+v, %#v) or logged does not reveal it.
+func (c Config) String() string { return fmt.Sprintf("%+v", c.redacted()) }
+
+// GoString is %#v: Go syntax with the password hidden.
+func (c Config) GoString() string {
+	return "conn.Config" + strings.TrimPrefix(fmt.Sprintf("%#v", c.redacted()), "conn.configFields")
+}
+
+// LogValue is String for log/slog.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Validate checks the configuration without touching the network.
 func (c Config) Validate() error {
@@ -95,7 +138,7 @@ func (c Config) Validate() error {
 // validate checks the configuration and returns the parsed endpoints.
 func (c Config) validate() ([]endpoint, error) {
 	if len(c.Endpoints) == 0 {
-		return nil, &configError{"Endpoints", "at least one endpoint is required"}
+		return nil, &ConfigError{Field: "Endpoints", Reason: "at least one endpoint is required"}
 	}
 	eps, err := parseEndpoints(c.Endpoints)
 	if err != nil {
@@ -106,23 +149,23 @@ func (c Config) validate() ([]endpoint, error) {
 		v    time.Duration
 	}{{"DialTimeout", c.DialTimeout}, {"RequestTimeout", c.RequestTimeout}, {"KeepAliveTime", c.KeepAliveTime}, {"KeepAliveTimeout", c.KeepAliveTimeout}, {"BackoffBase", c.BackoffBase}, {"BackoffMax", c.BackoffMax}} {
 		if d.v < 0 {
-			return nil, &configError{d.name, "must not be negative, got " + d.v.String()}
+			return nil, &ConfigError{Field: d.name, Reason: "must not be negative, got " + d.v.String()}
 		}
 	}
 	if c.KeepAliveTime > 0 && c.KeepAliveTime < 5*time.Second {
-		return nil, &configError{"KeepAliveTime", "below 5s etcd's server closes the connection for too many pings, got " + c.KeepAliveTime.String()}
+		return nil, &ConfigError{Field: "KeepAliveTime", Reason: "below 5s etcd's server closes the connection for too many pings, got " + c.KeepAliveTime.String()}
 	}
 	if c.MaxCallSendMsgSize < 0 {
-		return nil, &configError{"MaxCallSendMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallSendMsgSize)}
+		return nil, &ConfigError{Field: "MaxCallSendMsgSize", Reason: "must not be negative, got " + strconv.Itoa(c.MaxCallSendMsgSize)}
 	}
 	if c.MaxCallRecvMsgSize < 0 {
-		return nil, &configError{"MaxCallRecvMsgSize", "must not be negative, got " + strconv.Itoa(c.MaxCallRecvMsgSize)}
+		return nil, &ConfigError{Field: "MaxCallRecvMsgSize", Reason: "must not be negative, got " + strconv.Itoa(c.MaxCallRecvMsgSize)}
 	}
 	if c.Password != "" && c.Username == "" {
-		return nil, &configError{"Username", "a password was given without a user name"}
+		return nil, &ConfigError{Field: "Username", Reason: "a password was given without a user name"}
 	}
 	if c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax {
-		return nil, &configError{"BackoffBase", "exceeds BackoffMax"}
+		return nil, &ConfigError{Field: "BackoffBase", Reason: "exceeds BackoffMax"}
 	}
 	return eps, nil
 }

@@ -2,6 +2,8 @@ package conn
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +36,27 @@ func TestConfigValidate(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.field) || !strings.HasPrefix(err.Error(), "conn: ") {
 			t.Errorf("%s: error %q does not name %s", name, err, tc.field)
 		}
+	}
+}
+
+// Config values print without the password, while Conn.Config returns it so
+// that it can be given back to New.
+func TestConfigStringHidesPassword(t *testing.T) {
+	cfg := Config{Endpoints: []string{"a:1"}, Username: "alice", Password: "s3cret"}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "cfg", cfg)
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "cfg", cfg)
+	for _, s := range []string{cfg.String(), fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), logged.String()} {
+		if strings.Contains(s, "s3cret") {
+			t.Errorf("password shown: %s", s)
+		}
+	}
+	if !strings.Contains(cfg.String(), "alice") || cfg.Password != "s3cret" {
+		t.Errorf("String() = %s; the value itself must keep the password", cfg)
+	}
+	var ce *ConfigError
+	if err := (Config{}).Validate(); !errors.As(err, &ce) || ce.Field != "Endpoints" {
+		t.Errorf("Validate() = %v, want a *ConfigError naming Endpoints", err)
 	}
 }
 

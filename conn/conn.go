@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,21 +13,26 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/attributes"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	_ "google.golang.org/grpc/health" // client-side health checking of each endpoint
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
+	"google.golang.org/grpc/status"
 )
 
 // Conn is one connection to one etcd cluster: a gRPC client connection
 // spread over every endpoint with round-robin balancing, per-endpoint health
 // checks, keep-alive and reconnect backoff. It is safe for concurrent use.
+//
+// Only New makes a Conn. The methods of a nil or zero Conn do not panic: the
+// calls fail with an *Error matching ErrClosed, Status and Endpoints return
+// nothing and Done returns a closed channel.
 type Conn struct {
 	cfg       Config
 	eps       []endpoint
-	epList    string // "a, b, c" for errors
 	cc        *grpc.ClientConn
 	resolver  *manual.Resolver
 	tracker   *tracker
@@ -55,11 +59,6 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	cfg = cfg.withDefaults()
 	c := &Conn{cfg: cfg, eps: eps, done: make(chan struct{})}
-	names := make([]string, len(eps))
-	for i, ep := range eps {
-		names[i] = ep.addr
-	}
-	c.epList = strings.Join(names, ", ")
 	c.callOpts = []grpc.CallOption{
 		grpc.WaitForReady(true),
 		grpc.MaxCallSendMsgSize(cfg.MaxCallSendMsgSize),
@@ -86,24 +85,30 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 		}
 		creds = credentials.NewTLS(tlsCfg)
 	}
-	opts := []grpc.DialOption{
-		grpc.WithResolvers(c.resolver),
-		grpc.WithTransportCredentials(creds),
-		grpc.WithDefaultServiceConfig(serviceConfig),
+	// Tunable options first, then the user's, then what getcd's promises
+	// rest on and DialOptions cannot replace (the last option of a kind
+	// wins): the resolver of the endpoints, the service config (the
+	// balancer that tracks each endpoint and the retry policy that only
+	// resends reads), the transport credentials and auth.
+	opts := make([]grpc.DialOption, 0, 7+len(cfg.DialOptions))
+	opts = append(opts,
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: cfg.KeepAliveTime, Timeout: cfg.KeepAliveTimeout}),
 		grpc.WithConnectParams(grpc.ConnectParams{
-			Backoff:           backoff.Config{BaseDelay: cfg.BackoffBase, Multiplier: 1.6, Jitter: 0.2, MaxDelay: cfg.BackoffMax},
+			Backoff:           backoff.Config{BaseDelay: cfg.BackoffBase, Multiplier: backoffMultiplier, Jitter: 0.2, MaxDelay: cfg.BackoffMax},
 			MinConnectTimeout: cfg.DialTimeout,
-		}),
-	}
+		}))
+	opts = append(opts, cfg.DialOptions...)
+	opts = append(opts,
+		grpc.WithResolvers(c.resolver),
+		grpc.WithDefaultServiceConfig(serviceConfig),
+		grpc.WithTransportCredentials(creds))
 	if cfg.Username != "" {
-		c.auth = &tokenAuth{c: c}
+		c.auth = newTokenAuth(c)
 		opts = append(opts, grpc.WithPerRPCCredentials(c.auth))
 	}
-	opts = append(opts, cfg.DialOptions...)
 	cc, err := grpc.NewClient(scheme+":///etcd", opts...)
 	if err != nil {
-		return nil, &configError{"Endpoints", err.Error()}
+		return nil, &ConfigError{Field: "DialOptions", Reason: err.Error()}
 	}
 	c.cc = cc
 	cc.Connect()
@@ -114,11 +119,12 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	case <-c.tracker.onReady:
 	case <-dctx.Done():
 		_ = c.Close()
+		code, why := codes.Unavailable, "no endpoint became ready within DialTimeout ("+cfg.DialTimeout.String()+")"
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			code, why = status.FromContextError(ctx.Err()).Code(), "no endpoint became ready before the context ended ("+ctx.Err().Error()+")"
 		}
-		return nil, &Error{Method: "connect", Endpoint: c.epList, kind: ErrUnavailable,
-			Message: "no endpoint became ready within " + cfg.DialTimeout.String() + ": " + c.tracker.lastErrors()}
+		return nil, &Error{Method: MethodConnect, Tried: c.Endpoints(), Code: code, kind: ErrUnavailable,
+			ctxErr: ctx.Err(), Message: why + ": " + c.tracker.lastErrors()}
 	}
 	if c.auth != nil {
 		if _, err := c.auth.refresh(dctx, ""); err != nil {
@@ -137,6 +143,10 @@ func (c *Conn) resolverState() resolver.State {
 	return resolver.State{Addresses: addrs, Attributes: attributes.New(trackerKey{}, c.tracker)}
 }
 
+// MethodConnect is the Method of the *Error New returns when no endpoint
+// became ready.
+const MethodConnect = "connect"
+
 // Close closes the connection and ends everything that runs on it: calls in
 // flight fail with ErrClosed or context.Canceled, and the lease keep-alive and
 // watch streams of the connection end, with their handles reporting
@@ -151,6 +161,9 @@ func (c *Conn) Close() error {
 		c.closed.Store(true)
 		close(c.done)
 		serr := c.closeShared()
+		if c.auth != nil {
+			c.auth.close()
+		}
 		c.tracker.close()
 		err = errors.Join(serr, c.cc.Close())
 	})
@@ -160,20 +173,39 @@ func (c *Conn) Close() error {
 // usable reports the misuse of a Conn that New did not make.
 func (c *Conn) usable(method string) error {
 	if c == nil || c.cc == nil {
-		return &Error{Method: method, Endpoint: "none", kind: ErrClosed, Message: "not a connection made by conn.New"}
+		return &Error{Method: method, NotSent: true, Code: codes.FailedPrecondition, kind: ErrClosed,
+			Message: "not a connection made by conn.New"}
 	}
 	return nil
 }
 
-// Done is closed when the connection is closed.
-func (c *Conn) Done() <-chan struct{} { return c.done }
+// closedChan is what Done returns for a Conn that New did not make.
+var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
 
-// ClientConn returns the underlying gRPC connection, for the lease, watch
-// and maintenance packages and for calls getcd does not wrap.
-func (c *Conn) ClientConn() *grpc.ClientConn { return c.cc }
+// Done is closed when the connection is closed.
+func (c *Conn) Done() <-chan struct{} {
+	if c == nil || c.done == nil {
+		return closedChan
+	}
+	return c.done
+}
+
+// ClientConn returns the underlying gRPC connection, for calls getcd does not
+// wrap; nil for a Conn that New did not make. Calls made on it directly get
+// the connection's balancing, retry policy of reads and auth token, but not
+// its error mapping or outcome classification.
+func (c *Conn) ClientConn() *grpc.ClientConn {
+	if c == nil {
+		return nil
+	}
+	return c.cc
+}
 
 // Endpoints returns the endpoints as host:port, in configuration order.
 func (c *Conn) Endpoints() []string {
+	if c == nil {
+		return nil
+	}
 	out := make([]string, len(c.eps))
 	for i, ep := range c.eps {
 		out[i] = ep.addr
@@ -181,24 +213,37 @@ func (c *Conn) Endpoints() []string {
 	return out
 }
 
-// Status returns the state of every endpoint.
-func (c *Conn) Status() []EndpointStatus { return c.tracker.snapshot() }
-
-// Config returns the configuration with defaults filled in. The password is
-// blanked.
-func (c *Conn) Config() Config {
-	cfg := c.cfg
-	if cfg.Password != "" {
-		cfg.Password = "***"
+// Status returns the state of every endpoint; nothing for a Conn that New
+// did not make.
+func (c *Conn) Status() []EndpointStatus {
+	if c == nil || c.tracker == nil {
+		return nil
 	}
-	return cfg
+	return c.tracker.snapshot()
+}
+
+// Config returns the configuration as given to New, with defaults filled in
+// for its zero values. It includes the password, so that passing it back to
+// New opens the same connection; print or log it through its String or
+// LogValue methods (as fmt and log/slog do), which hide the password.
+func (c *Conn) Config() Config {
+	if c == nil {
+		return Config{}
+	}
+	return c.cfg
 }
 
 // serviceConfig: round robin over every endpoint with client-side health
-// checks; reads (and other calls that change nothing) are retried by gRPC
-// on UNAVAILABLE, which the round robin sends to the next endpoint. Writes
-// have no retry policy: gRPC's transparent retry alone replays them, and
-// only when they never left the client.
+// checks; reads (calls that change nothing) are retried by gRPC on
+// UNAVAILABLE, which the round robin sends to the next endpoint. Writes have
+// no retry policy: gRPC's transparent retry alone replays them, and only
+// when they never left the client. Among the writes left out: LeaseRevoke,
+// LeaseGrant, Compact, the member and auth changes, Defragment, and
+// Maintenance/Alarm, which also activates and deactivates alarms. A test
+// checks every name against etcd's service descriptors.
+//
+// Authenticate goes through raft, but resending it only issues another
+// token, so it is retried like a read.
 const serviceConfig = `{
   "loadBalancingConfig": [{"` + balancerName + `": {}}],
   "healthCheckConfig": {"serviceName": ""},
@@ -207,10 +252,9 @@ const serviceConfig = `{
       {"service": "etcdserverpb.KV", "method": "Range"},
       {"service": "etcdserverpb.Lease", "method": "LeaseTimeToLive"},
       {"service": "etcdserverpb.Lease", "method": "LeaseLeases"},
-      {"service": "etcdserverpb.Lease", "method": "LeaseRevoke"},
       {"service": "etcdserverpb.Cluster", "method": "MemberList"},
       {"service": "etcdserverpb.Maintenance", "method": "Status"},
-      {"service": "etcdserverpb.Maintenance", "method": "AlarmList"},
+      {"service": "etcdserverpb.Maintenance", "method": "Hash"},
       {"service": "etcdserverpb.Maintenance", "method": "HashKV"},
       {"service": "etcdserverpb.Auth", "method": "Authenticate"},
       {"service": "etcdserverpb.Auth", "method": "AuthStatus"},

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -27,44 +28,61 @@ func parseEndpoints(raw []string) ([]endpoint, error) {
 			schemes++
 		}
 		if seen[ep.addr] {
-			return nil, &configError{"Endpoints", "endpoint " + strconv.Quote(r) + " is listed twice"}
+			return nil, &ConfigError{Field: "Endpoints", Reason: "endpoint " + strconv.Quote(r) + " is listed twice"}
 		}
 		seen[ep.addr] = true
 		out = append(out, ep)
 	}
 	if schemes != 0 && schemes != len(out) {
-		return nil, &configError{"Endpoints", "mixes https:// and plain endpoints; one connection uses one transport"}
+		return nil, &ConfigError{Field: "Endpoints", Reason: "mixes https:// and plain endpoints; one connection uses one transport"}
 	}
 	return out, nil
 }
 
+// parseEndpoint parses one endpoint into its canonical form, so that two
+// spellings of one address ("H:02379" and "h:2379", "[::1]:1" and
+// "[0::1]:1") are caught as duplicates. Schemes are case-insensitive, as in
+// URLs.
 func parseEndpoint(r string) (endpoint, error) {
 	s := strings.TrimSpace(r)
 	var ep endpoint
-	switch {
-	case strings.HasPrefix(s, "https://"):
-		ep.secure = true
-		s = s[len("https://"):]
-	case strings.HasPrefix(s, "http://"):
-		s = s[len("http://"):]
-	case strings.Contains(s, "://"):
-		return ep, &configError{"Endpoints", "endpoint " + strconv.Quote(r) + ": unsupported scheme; use host:port, http:// or https://"}
+	bad := func(reason string) (endpoint, error) {
+		return endpoint{}, &ConfigError{Field: "Endpoints", Reason: "endpoint " + strconv.Quote(r) + ": " + reason}
+	}
+	if scheme, rest, ok := strings.Cut(s, "://"); ok {
+		switch strings.ToLower(scheme) {
+		case "https":
+			ep.secure = true
+		case "http":
+		default:
+			return bad("unsupported scheme; use host:port, http:// or https://")
+		}
+		s = rest
 	}
 	s = strings.TrimSuffix(s, "/")
 	if strings.ContainsAny(s, "/?#") {
-		return ep, &configError{"Endpoints", "endpoint " + strconv.Quote(r) + ": a path, query or fragment is not allowed"}
+		return bad("a path, query or fragment is not allowed")
+	}
+	if strings.Contains(s, "@") {
+		return bad("user information is not allowed; use Config.Username and Password")
 	}
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return ep, &configError{"Endpoints", "endpoint " + strconv.Quote(r) + ": want host:port ([v6]:port for IPv6): " + err.Error()}
+		return bad("want host:port ([v6]:port for IPv6): " + err.Error())
 	}
 	if host == "" {
-		return ep, &configError{"Endpoints", "endpoint " + strconv.Quote(r) + ": empty host"}
+		return bad("empty host")
 	}
-	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-		return ep, &configError{"Endpoints", "endpoint " + strconv.Quote(r) + ": port must be 1-65535"}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n > 65535 || port[0] == '+' {
+		return bad("port must be 1-65535")
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		host = ip.String()
+	} else {
+		host = strings.ToLower(host)
 	}
 	ep.host = host
-	ep.addr = net.JoinHostPort(host, port)
+	ep.addr = net.JoinHostPort(host, strconv.Itoa(n))
 	return ep, nil
 }

@@ -19,6 +19,12 @@ func TestParseEndpoint(t *testing.T) {
 		{"https://[::1]:2379/", "[::1]:2379", "::1", true},
 		{"https://etcd:2379", "etcd:2379", "etcd", true},
 		{"  localhost:1  ", "localhost:1", "localhost", false},
+		// Schemes are case-insensitive; ports and hosts are canonical.
+		{"HTTPS://etcd:2379", "etcd:2379", "etcd", true},
+		{"Http://h:1", "h:1", "h", false},
+		{"h:02379", "h:2379", "h", false},
+		{"ETCD-0.Example:2379", "etcd-0.example:2379", "etcd-0.example", false},
+		{"[0:0::1]:2379", "[::1]:2379", "::1", false},
 	} {
 		ep, err := parseEndpoint(tc.in)
 		if err != nil {
@@ -35,6 +41,7 @@ func TestParseEndpointRejects(t *testing.T) {
 	for _, in := range []string{
 		"", "127.0.0.1", "::1:2379", "unix:///tmp/etcd.sock", "grpc://h:1", "h:0", "h:65536", "h:port",
 		":2379", "http://h:1/path", "h:1?x=y",
+		"http://user@h:1", "https://user:pw@h:1", "user@h:1", "h:+1", "h:-1",
 	} {
 		_, err := parseEndpoint(in)
 		if !errors.Is(err, ErrInvalidConfig) {
@@ -44,8 +51,16 @@ func TestParseEndpointRejects(t *testing.T) {
 }
 
 func TestParseEndpointsSet(t *testing.T) {
-	if _, err := parseEndpoints([]string{"a:1", "http://a:1"}); !errors.Is(err, ErrInvalidConfig) {
-		t.Errorf("duplicate endpoint: got %v", err)
+	for _, dup := range [][]string{
+		{"a:1", "http://a:1"},
+		{"h:2379", "h:02379"},
+		{"H:1", "h:1"},
+		{"[::1]:1", "[0::1]:1"},
+		{"HTTPS://h:1", "https://h:1"},
+	} {
+		if _, err := parseEndpoints(dup); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("duplicate endpoints %q: got %v", dup, err)
+		}
 	}
 	if _, err := parseEndpoints([]string{"https://a:1", "b:1"}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("mixed schemes: got %v", err)

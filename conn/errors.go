@@ -3,6 +3,7 @@ package conn
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -10,16 +11,24 @@ import (
 	"google.golang.org/grpc/status"
 
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/op"
 )
 
 // ErrInvalidRequest is matched by every error about a request that was
 // rejected before anything was sent. It is the same value as
-// kv.ErrInvalidRequest.
+// [kv.ErrInvalidRequest].
 var ErrInvalidRequest = kv.ErrInvalidRequest
 
-// Sentinels for etcd's errors. Every error a Conn returns for a failed
-// call is an *Error that matches (errors.Is) one of these, or the context
-// errors, or both.
+// ErrTooManyOps is matched when a transaction holds more conditions or
+// operations in one branch than etcd's --max-txn-ops, whether the server
+// refused it or [op.Txn] refused to compile it (then the error is a
+// *[kv.FieldError] and nothing was sent). It is the same value as
+// [op.ErrTooManyOps].
+var ErrTooManyOps = op.ErrTooManyOps
+
+// Sentinels for etcd's errors and for the client's own failures. Every error
+// a Conn returns for a failed call is an *[Error] that matches (errors.Is)
+// one of these, or the context errors, or both.
 var (
 	ErrCompacted         = errors.New("conn: required revision has been compacted")
 	ErrFutureRev         = errors.New("conn: required revision is a future revision")
@@ -27,8 +36,8 @@ var (
 	ErrLeaderChanged     = errors.New("conn: leader changed")
 	ErrNotLeader         = errors.New("conn: not leader")
 	ErrRequestTooLarge   = errors.New("conn: request is too large")
+	ErrResponseTooLarge  = errors.New("conn: response is larger than MaxCallRecvMsgSize")
 	ErrTooManyRequests   = errors.New("conn: too many requests")
-	ErrTooManyOps        = errors.New("conn: too many operations in txn request")
 	ErrDuplicateKey      = errors.New("conn: duplicate key given in txn request")
 	ErrKeyNotFound       = errors.New("conn: key not found")
 	ErrEmptyKey          = errors.New("conn: key is not provided")
@@ -116,36 +125,67 @@ func init() {
 	}
 }
 
-// Error is a failed call. It names the RPC and the endpoint that answered
-// (or the endpoints tried), keeps the gRPC status, and matches with errors.Is
-// its sentinel (ErrCompacted, ErrNoLeader, ...), context.Canceled or
-// context.DeadlineExceeded where the caller's context ended, and
-// ErrUnknownOutcome when a write may or may not have been applied.
+// Error is a failed call. Its exported fields are the facts: the RPC, where
+// the request went (Endpoint) or, when it never left the client (NotSent),
+// the endpoints it could have gone to (Tried), the gRPC status and whether a
+// write's fate is unknown. errors.Is matches
+//
+//   - the sentinel of what happened (ErrCompacted, ErrNoLeader,
+//     ErrUnavailable, ...);
+//   - context.Canceled or context.DeadlineExceeded when the call's context
+//     ended;
+//   - ErrUnknownOutcome when Unknown is set.
+//
+// A request that never left the client because no endpoint was ready matches
+// ErrUnavailable as well as the context error that ended the wait.
+//
+// An Error built from its fields, for example to fake a failure in a test,
+// works like one conn returns: errors.Is derives the sentinel from Code and
+// Message (etcd's description, such as rpctypes.ErrGRPCCompacted's), and
+// the text comes from the fields.
 type Error struct {
-	Method   string     // full gRPC method, e.g. "/etcdserverpb.KV/Put"
-	Endpoint string     // the endpoint that answered, or the list tried
+	Method   string     // full gRPC method, e.g. "/etcdserverpb.KV/Put"; "connect" for New
+	Endpoint string     // host:port of the endpoint the request reached; "" if none
+	Tried    []string   // when nothing was reached: the endpoints that were tried
+	NotSent  bool       // the request never left the client, so a write was not applied
 	Code     codes.Code // gRPC status code
 	Message  string     // the server's or gRPC's description
 	Unknown  bool       // a write whose fate is unknown
-	kind     error      // the sentinel
+	kind     error      // the sentinel, when conn built the error
 	ctxErr   error      // context.Canceled or context.DeadlineExceeded, if the context ended
 }
 
+// Error describes the call from the fields:
+//
+//	conn: Put on 127.0.0.1:2379: etcdserver: mvcc: database space exceeded; the write may or may not have been applied
+//	conn: Range not sent (tried 10.0.0.1:2379, 10.0.0.2:2379): context deadline exceeded
 func (e *Error) Error() string {
 	var b strings.Builder
-	if !strings.HasPrefix(e.kind.Error(), "conn: ") {
-		b.WriteString("conn: ") // context errors
+	b.WriteString("conn: ")
+	if m := methodName(e.Method); m != "" {
+		b.WriteString(m)
+	} else {
+		b.WriteString("call")
 	}
-	b.WriteString(e.kind.Error())
-	if e.Message != "" && !strings.HasSuffix(e.kind.Error(), strings.TrimPrefix(e.Message, "etcdserver: ")) {
-		b.WriteString(": ")
+	if e.Endpoint != "" {
+		b.WriteString(" on ")
+		b.WriteString(e.Endpoint)
+	}
+	if e.NotSent {
+		b.WriteString(" not sent")
+	}
+	if len(e.Tried) > 0 {
+		b.WriteString(" (tried ")
+		b.WriteString(strings.Join(e.Tried, ", "))
+		b.WriteString(")")
+	}
+	b.WriteString(": ")
+	if e.Message != "" {
 		b.WriteString(e.Message)
+	} else {
+		b.WriteString("gRPC code ")
+		b.WriteString(e.Code.String())
 	}
-	b.WriteString(" (")
-	b.WriteString(methodName(e.Method))
-	b.WriteString(" on ")
-	b.WriteString(e.Endpoint)
-	b.WriteString(")")
 	if e.Unknown {
 		b.WriteString("; the write may or may not have been applied")
 	}
@@ -154,22 +194,55 @@ func (e *Error) Error() string {
 
 // Is matches the sentinel, the context error and ErrUnknownOutcome.
 func (e *Error) Is(target error) bool {
-	switch {
-	case target == e.kind:
-		return true
-	case e.ctxErr != nil && target == e.ctxErr:
-		return true
-	case e.Unknown && target == ErrUnknownOutcome:
-		return true
+	if target == nil {
+		return false
 	}
-	return false
+	if target == ErrUnknownOutcome {
+		return e.Unknown
+	}
+	kind, ctxErr := e.sentinels()
+	return target == kind || target == ctxErr
 }
 
 // Unwrap returns the sentinel.
-func (e *Error) Unwrap() error { return e.kind }
+func (e *Error) Unwrap() error {
+	kind, _ := e.sentinels()
+	return kind
+}
 
-// GRPCStatus lets status.FromError and status.Code see the original status.
-func (e *Error) GRPCStatus() *status.Status { return status.New(e.Code, e.Message) }
+// sentinels returns what the error matches: the one conn recorded, or for an
+// Error built from its fields, what Code, Message and NotSent say.
+func (e *Error) sentinels() (kind, ctxErr error) {
+	if e.kind != nil {
+		return e.kind, e.ctxErr
+	}
+	kind = classify(e.Code, e.Message, 0)
+	switch e.Code {
+	case codes.Canceled:
+		ctxErr = context.Canceled
+	case codes.DeadlineExceeded:
+		ctxErr = context.DeadlineExceeded
+	}
+	if e.NotSent && (kind == ErrUnavailable || kind == ctxErr) {
+		kind = ErrUnavailable
+	}
+	return kind, ctxErr
+}
+
+// GRPCStatus gives status.FromError and status.Code the call's status. An
+// Error without a code (OK, the zero value) reports Unknown, so that a
+// failed call never looks successful.
+func (e *Error) GRPCStatus() *status.Status {
+	code := e.Code
+	if code == codes.OK {
+		code = codes.Unknown
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = e.Error()
+	}
+	return status.New(code, msg)
+}
 
 func methodName(m string) string {
 	if i := strings.LastIndexByte(m, '/'); i >= 0 {
@@ -178,65 +251,119 @@ func methodName(m string) string {
 	return m
 }
 
-// mapError turns a gRPC error into an *Error. ctx is the caller's context
-// (after our per-request timeout was applied); write says whether the
-// request changes state, so that an unknown outcome can be flagged.
-func mapError(ctx context.Context, method, endpoint string, write bool, err error) error {
-	if err == nil {
-		return nil
+// classify derives the sentinel from a status: etcd's description first, then
+// the code. recvLimit is the connection's MaxCallRecvMsgSize, which tells
+// gRPC's refusal of a response the client received from the server's refusal
+// of a request it received; 0 when unknown.
+func classify(code codes.Code, msg string, recvLimit int) error {
+	if k, ok := serverErrors[msg]; ok {
+		return k
 	}
+	switch code {
+	case codes.Unavailable:
+		return ErrUnavailable
+	case codes.DeadlineExceeded:
+		return context.DeadlineExceeded
+	case codes.Canceled:
+		return context.Canceled
+	case codes.ResourceExhausted:
+		if responseTooLarge(msg, recvLimit) {
+			return ErrResponseTooLarge
+		}
+		// gRPC's send limit, or the server's receive limit.
+		return ErrRequestTooLarge
+	case codes.PermissionDenied:
+		return ErrPermissionDenied
+	case codes.Unauthenticated:
+		return ErrInvalidAuthToken
+	}
+	return ErrUnknown
+}
+
+// responseTooLarge says whether msg is gRPC's refusal of a received message
+// larger than recvLimit. The server refuses an oversized request with the
+// same words, but names its own limit.
+func responseTooLarge(msg string, recvLimit int) bool {
+	if !strings.HasPrefix(msg, "grpc: received message") && !strings.HasPrefix(msg, "grpc: message after decompression") {
+		return false
+	}
+	// "... larger than max (4141 vs. 1024)" or "... larger than max 1024".
+	end := strings.TrimRight(msg, ")")
+	i := strings.LastIndexByte(end, ' ')
+	limit, err := strconv.Atoi(end[i+1:])
+	return err == nil && (recvLimit == 0 || limit == recvLimit)
+}
+
+// mapError turns a gRPC error from a call that reached an endpoint into an
+// *Error. ctx is the caller's context (after the per-request timeout was
+// applied); write says whether the request changes state, so that an unknown
+// outcome can be flagged.
+func mapError(ctx context.Context, method, endpoint string, write bool, recvLimit int, err error) *Error {
 	st, ok := status.FromError(err)
 	if !ok {
 		st = status.New(codes.Unknown, err.Error())
 	}
 	e := &Error{Method: method, Endpoint: endpoint, Code: st.Code(), Message: st.Message()}
-	if k, ok := serverErrors[st.Message()]; ok {
-		e.kind = k
-	}
-	if cerr := ctx.Err(); cerr != nil && (st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded || e.kind == nil) {
+	e.kind = classify(st.Code(), st.Message(), recvLimit)
+	if cerr := ctx.Err(); cerr != nil && (e.kind == context.Canceled || e.kind == context.DeadlineExceeded ||
+		e.kind == ErrUnknown || e.kind == ErrUnavailable) {
 		e.ctxErr = cerr
-		if e.kind == nil {
+		if e.kind != ErrUnavailable {
 			e.kind = cerr
 		}
 	}
-	if e.kind == nil {
-		switch st.Code() {
-		case codes.Unavailable:
-			e.kind = ErrUnavailable
-		case codes.DeadlineExceeded:
-			e.kind = context.DeadlineExceeded
-		case codes.Canceled:
-			e.kind = context.Canceled
-		case codes.ResourceExhausted:
-			// gRPC's own client-side or server-side message size limit.
-			e.kind = ErrRequestTooLarge
-		case codes.PermissionDenied:
-			e.kind = ErrPermissionDenied
-		case codes.Unauthenticated:
-			e.kind = ErrInvalidAuthToken
-		default:
-			e.kind = ErrUnknown
-		}
-	}
 	if write {
-		e.Unknown = outcomeUnknown(st.Code(), e.kind)
+		e.Unknown = outcomeUnknown(e.Code, e.kind)
 	}
 	return e
 }
 
-// outcomeUnknown says whether a failed write may have been applied: etcd's
-// definite rejections (bad argument, precondition, permission, auth, not
-// found, too large) were certainly not applied; a broken connection, a
-// timeout or a cancellation after the request left may have been.
+// notSent builds the error of a call that never reached an endpoint: a write
+// was certainly not applied. Waiting for a ready endpoint that never came
+// matches ErrUnavailable as well as the context error that ended the wait.
+func notSent(ctx context.Context, method string, tried []string, kind error, code codes.Code, msg string) *Error {
+	e := &Error{Method: method, Tried: tried, NotSent: true, Code: code, Message: msg, kind: kind}
+	if kind == nil {
+		e.kind = classify(code, msg, 0)
+	}
+	if cerr := ctx.Err(); cerr != nil && (e.kind == context.Canceled || e.kind == context.DeadlineExceeded || e.kind == ErrUnavailable) {
+		e.ctxErr = cerr
+		e.kind = ErrUnavailable
+	}
+	return e
+}
+
+// rejected are the errors with which etcd refuses a write before applying
+// it; the table in the package documentation says where etcd raises each.
+var rejected = map[error]bool{
+	ErrRequestTooLarge: true, ErrTooManyRequests: true, ErrTooManyOps: true, ErrDuplicateKey: true,
+	ErrEmptyKey: true, ErrValueProvided: true, ErrLeaseProvided: true, ErrKeyNotFound: true,
+	ErrInvalidSortOption: true, ErrNoLeader: true, ErrNotCapable: true, ErrNotForLearner: true,
+	ErrInvalidAuthToken: true, ErrAuthOldRevision: true, ErrPermissionDenied: true, ErrAuthFailed: true,
+	ErrAuthNotEnabled: true, ErrUserNotFound: true, ErrUserAlreadyExist: true, ErrRoleNotFound: true,
+	ErrRoleAlreadyExist: true, ErrRoleNotGranted: true, ErrRootUserNotExist: true,
+	ErrCompacted: true, ErrFutureRev: true, ErrLeaseNotFound: true, ErrLeaseExist: true,
+	ErrLeaseTTLTooLarge: true, ErrCorrupt: true, ErrUnhealthy: true, ErrNotLeader: true,
+	ErrMemberNotFound: true, ErrMemberExist: true,
+}
+
+// outcomeUnknown says whether a failed write that reached an endpoint may
+// have been applied. etcd's refusals before the write is applied (rejected)
+// leave it known; an error raised after the proposal (ErrNoSpace, ErrStopped,
+// ErrTimeout, ...), a lost answer (ErrResponseTooLarge, a broken connection,
+// the caller's deadline) and anything not recognised leave it unknown.
 func outcomeUnknown(code codes.Code, kind error) bool {
-	switch kind {
-	case ErrNoLeader, ErrNotCapable, ErrStopped, ErrUnhealthy, ErrTooManyRequests, ErrNoSpace, ErrRequestTooLarge:
-		// Rejected before the proposal was made.
+	if rejected[kind] {
 		return false
 	}
+	if kind != ErrUnknown {
+		return true
+	}
+	// An etcd error conn has no sentinel for: its code says whether it is a
+	// refusal of the request.
 	switch code {
 	case codes.InvalidArgument, codes.FailedPrecondition, codes.PermissionDenied, codes.Unauthenticated,
-		codes.NotFound, codes.AlreadyExists, codes.OutOfRange, codes.ResourceExhausted, codes.Unimplemented:
+		codes.NotFound, codes.AlreadyExists, codes.OutOfRange, codes.Unimplemented:
 		return false
 	}
 	return true

@@ -65,3 +65,35 @@ func ExampleConfig_Validate() {
 	// conn: invalid config: Endpoints: endpoint "127.0.0.1": want host:port ([v6]:port for IPv6): address 127.0.0.1: missing port in address true
 	// conn: invalid config: KeepAliveTime: below 5s etcd's server closes the connection for too many pings, got 1s true
 }
+
+// Paging through a large prefix at one revision: a limit per page, the next
+// page starting just after the last key, the first page's revision for every
+// page, and More to stop. (Not run: it needs a cluster; examples/paging is
+// the runnable program.)
+func ExampleConn_Get_paging() {
+	ctx := context.Background()
+	c, err := conn.New(ctx, conn.Config{Endpoints: []string{"127.0.0.1:2379"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+
+	const prefix = "orders/"
+	req := kv.New().WithKey(prefix).WithRangeEnd(kv.PrefixEnd(prefix)).WithLimit(100)
+	for page := 1; ; page++ {
+		resp, err := c.Get(ctx, req)
+		if err != nil {
+			fmt.Println(err) // conn.ErrCompacted if the revision went away: start again
+			return
+		}
+		if page == 1 {
+			req = req.WithRev(resp.Header.Revision)
+		}
+		fmt.Println("page", page, "holds", len(resp.KVs), "keys")
+		if !resp.More || len(resp.KVs) == 0 {
+			return
+		}
+		req = req.WithKey(string(resp.KVs[len(resp.KVs)-1].Key) + "\x00")
+	}
+}

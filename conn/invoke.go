@@ -6,7 +6,9 @@ import (
 	"strconv"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -29,7 +31,7 @@ func (c *Conn) invoke(ctx context.Context, method string, req, resp proto.Messag
 		return c.usable(method)
 	}
 	if n := proto.Size(req); n > c.cfg.MaxCallSendMsgSize {
-		return &Error{Method: method, Endpoint: "none (not sent)", kind: ErrRequestTooLarge,
+		return &Error{Method: method, NotSent: true, Code: codes.ResourceExhausted, kind: ErrRequestTooLarge,
 			Message: "request of " + strconv.Itoa(n) + " bytes exceeds MaxCallSendMsgSize of " + strconv.Itoa(c.cfg.MaxCallSendMsgSize) + " bytes"}
 	}
 	if c.auth == nil {
@@ -48,26 +50,48 @@ func (c *Conn) invoke(ctx context.Context, method string, req, resp proto.Messag
 	return err
 }
 
+// closedError is the error of a call on a closed connection; sent says
+// whether the request had reached ep before the connection closed.
+func (c *Conn) closedError(method string, ep string, sent, write bool, msg string) *Error {
+	e := &Error{Method: method, Endpoint: ep, NotSent: !sent, Code: codes.Canceled, kind: ErrClosed,
+		Message: "connection closed", Unknown: write && sent}
+	if !sent {
+		e.Tried = c.Endpoints()
+	}
+	if msg != "" {
+		e.Message += ": " + msg
+	}
+	return e
+}
+
+// callError maps the failure of a call (unary or stream) to an *Error. p is
+// the peer the call reached: gRPC fills it in only once a stream to an
+// endpoint exists, so without one the request never left the client and
+// even a write has a known outcome, not applied.
+func (c *Conn) callError(ctx context.Context, method string, p *peer.Peer, write bool, err error) *Error {
+	sent := p != nil && p.Addr != nil
+	ep := ""
+	if sent {
+		ep = p.Addr.String()
+	}
+	if c.closed.Load() {
+		return c.closedError(method, ep, sent, write, status.Convert(err).Message())
+	}
+	if !sent {
+		st := status.Convert(err)
+		return notSent(ctx, method, c.Endpoints(), nil, st.Code(), st.Message())
+	}
+	return mapError(ctx, method, ep, write, c.cfg.MaxCallRecvMsgSize, err)
+}
+
 func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Message, write bool) error {
 	if c.closed.Load() {
-		return &Error{Method: method, Endpoint: c.epList, kind: ErrClosed}
+		return c.closedError(method, "", false, write, "")
 	}
 	pc := c.calls.Get().(*peerCall)
 	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)
 	if err != nil {
-		// gRPC fills in the peer only once a stream to an endpoint exists.
-		// Without one the request never left the client, so even a write
-		// has a known outcome: not applied.
-		sent := pc.p.Addr != nil
-		ep := "none of " + c.epList + " (not sent)"
-		if sent {
-			ep = pc.p.Addr.String()
-		}
-		if c.closed.Load() {
-			err = &Error{Method: method, Endpoint: ep, kind: ErrClosed, Message: err.Error(), Unknown: write && sent}
-		} else {
-			err = mapError(ctx, method, ep, write && sent, err)
-		}
+		err = c.callError(ctx, method, &pc.p, write, err)
 	}
 	pc.p = peer.Peer{}
 	c.calls.Put(pc)

@@ -73,6 +73,9 @@ func unary[M, R proto.Message, O any](c *Conn, ctx context.Context, timeout time
 	if compileErr != nil {
 		return zero, compileErr
 	}
+	if err := c.usable(method); err != nil {
+		return zero, err
+	}
 	ctx, cancel := c.requestTimeout(ctx, timeout)
 	defer cancel()
 	if err := c.invoke(ctx, method, m, resp, write); err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
 
@@ -33,7 +34,7 @@ func (p plumbing) Invoke(ctx context.Context, method string, req, resp proto.Mes
 func (p plumbing) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 	c := p.c
 	if c.closed.Load() {
-		return nil, &Error{Method: method, Endpoint: c.epList, kind: ErrClosed}
+		return nil, c.closedError(method, "", false, false, "")
 	}
 	all := make([]grpc.CallOption, 0, len(c.callOpts)+len(opts))
 	all = append(append(all, c.callOpts...), opts...)
@@ -48,17 +49,7 @@ func (p plumbing) Error(ctx context.Context, method string, pr *peer.Peer, kind 
 	if errors.As(err, &ce) {
 		return err
 	}
-	c := p.c
-	sent := pr != nil && pr.Addr != nil
-	ep := "none of " + c.epList + " (not sent)"
-	if sent {
-		ep = pr.Addr.String()
-	}
-	write := kind == connx.Write && sent
-	if c.closed.Load() {
-		return &Error{Method: method, Endpoint: ep, kind: ErrClosed, Message: err.Error(), Unknown: write}
-	}
-	return mapError(ctx, method, ep, write, err)
+	return p.c.callError(ctx, method, pr, kind == connx.Write, err)
 }
 
 func (p plumbing) Reauth(ctx context.Context, err error) (bool, error) {
@@ -77,7 +68,7 @@ func (p plumbing) Shared(key any, create func() io.Closer) (io.Closer, error) {
 	c.sharedMu.Lock()
 	defer c.sharedMu.Unlock()
 	if c.closed.Load() {
-		return nil, &Error{Method: "shared", Endpoint: c.epList, kind: ErrClosed}
+		return nil, &Error{Method: "shared", Code: codes.Canceled, Message: "connection closed", kind: ErrClosed}
 	}
 	if v, ok := c.shared[key]; ok {
 		return v, nil

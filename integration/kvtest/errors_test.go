@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/integration/etcdtest"
@@ -20,6 +23,9 @@ func TestRequestTooLargeNotSent(t *testing.T) {
 	_, err := c.Put(ctx, kv.New().WithKey(k).WithValue(strings.Repeat("x", 2000)))
 	if !errors.Is(err, conn.ErrRequestTooLarge) || errors.Is(err, conn.ErrUnknownOutcome) {
 		t.Fatalf("put of 2000 bytes with a 1024 limit = %v, want ErrRequestTooLarge", err)
+	}
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("status.Code(%v) = %v, want ResourceExhausted", err, status.Code(err))
 	}
 	if !strings.Contains(err.Error(), "1024") || !strings.Contains(err.Error(), "exceeds") {
 		t.Errorf("error does not give the sizes: %q", err)
@@ -74,7 +80,29 @@ func TestUnreachable(t *testing.T) {
 	if !errors.Is(err, conn.ErrUnavailable) || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("New on a closed port = %v, want ErrUnavailable naming it", err)
 	}
+	if status.Code(err) != codes.Unavailable {
+		t.Errorf("status.Code(%v) = %v, want Unavailable", err, status.Code(err))
+	}
 	t.Logf("gave up after %v", time.Since(start))
+}
+
+// When the caller's context ends before DialTimeout, New's error is as
+// useful as when DialTimeout ends first: an *Error naming the endpoints and
+// matching ErrUnavailable, and also the context's error.
+func TestUnreachableContextEnds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := conn.New(ctx, conn.Config{Endpoints: []string{"127.0.0.1:1"}, DialTimeout: time.Minute})
+	var ce *conn.Error
+	if !errors.As(err, &ce) || !errors.Is(err, conn.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("New on a closed port, context ending first = %v, want an *Error matching ErrUnavailable and DeadlineExceeded", err)
+	}
+	if !slices.Equal(ce.Tried, []string{"127.0.0.1:1"}) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("error %q (Tried %q) does not name the endpoint", err, ce.Tried)
+	}
+	if status.Code(err) != codes.DeadlineExceeded {
+		t.Errorf("status.Code(%v) = %v, want DeadlineExceeded", err, status.Code(err))
+	}
 }
 
 func TestClosedConn(t *testing.T) {
@@ -83,8 +111,8 @@ func TestClosedConn(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := c.Get(testCtx(t), kv.New().WithKey("a"))
-	if !errors.Is(err, conn.ErrClosed) {
-		t.Errorf("get on a closed conn = %v, want ErrClosed", err)
+	if !errors.Is(err, conn.ErrClosed) || status.Code(err) == codes.OK {
+		t.Errorf("get on a closed conn = %v (code %v), want ErrClosed with a failure code", err, status.Code(err))
 	}
 	if err := c.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
@@ -103,11 +131,15 @@ func TestUnsentWriteIsKnown(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, err := c.Put(ctx, kv.New().WithKey("k").WithValue("v"))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("put with the server down = %v, want DeadlineExceeded", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, conn.ErrUnavailable) {
+		t.Fatalf("put with the server down = %v, want DeadlineExceeded and ErrUnavailable", err)
 	}
 	if errors.Is(err, conn.ErrUnknownOutcome) || !strings.Contains(err.Error(), "not sent") {
 		t.Errorf("unsent put = %q, want a known outcome saying it was not sent", err)
+	}
+	var ce *conn.Error
+	if !errors.As(err, &ce) || !ce.NotSent || ce.Endpoint != "" || !slices.Equal(ce.Tried, s.Endpoints()) {
+		t.Errorf("unsent put: %#v, want NotSent, no Endpoint, Tried %q", ce, s.Endpoints())
 	}
 }
 

@@ -9,11 +9,13 @@ import (
 )
 
 // proxy is a TCP proxy in front of one etcd endpoint that can black-hole
-// traffic (hold every byte) and reset every connection.
+// traffic (hold every byte), drop only what the server sends (mute), and
+// reset every connection.
 type proxy struct {
 	ln       net.Listener
 	target   string
 	blackout atomic.Bool
+	mute     atomic.Bool  // drop the server's bytes only
 	held     atomic.Int64 // bytes held while black-holed
 	passed   atomic.Int64 // bytes forwarded
 	mu       sync.Mutex
@@ -52,13 +54,14 @@ func (p *proxy) accept() {
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(up, c)
-		go p.pipe(c, up)
+		go p.pipe(up, c, false)
+		go p.pipe(c, up, true)
 	}
 }
 
-// pipe copies src to dst, dropping (and counting) bytes while black-holed.
-func (p *proxy) pipe(dst, src net.Conn) {
+// pipe copies src to dst, dropping (and counting) bytes while black-holed,
+// or while muted if fromServer.
+func (p *proxy) pipe(dst, src net.Conn, fromServer bool) {
 	defer p.wg.Done()
 	defer dst.Close()
 	defer src.Close()
@@ -66,7 +69,7 @@ func (p *proxy) pipe(dst, src net.Conn) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			if p.blackout.Load() {
+			if p.blackout.Load() || (fromServer && p.mute.Load()) {
 				p.held.Add(int64(n))
 			} else if _, werr := dst.Write(buf[:n]); werr != nil {
 				return

@@ -1,0 +1,45 @@
+package conn_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/getcd/getcd/conn"
+	kv "github.com/getcd/getcd/ctx"
+)
+
+// Only New makes a Conn; the methods of a zero or nil one fail clearly or
+// return nothing, and never panic.
+func TestZeroConn(t *testing.T) {
+	for name, c := range map[string]*conn.Conn{"zero": {}, "nil": nil} {
+		if st := c.Status(); len(st) != 0 {
+			t.Errorf("%s: Status() = %v", name, st)
+		}
+		if eps := c.Endpoints(); len(eps) != 0 {
+			t.Errorf("%s: Endpoints() = %v", name, eps)
+		}
+		select {
+		case <-c.Done():
+		default:
+			t.Errorf("%s: Done() is not closed", name)
+		}
+		if c.ClientConn() != nil {
+			t.Errorf("%s: ClientConn() is not nil", name)
+		}
+		if cfg := c.Config(); len(cfg.Endpoints) != 0 {
+			t.Errorf("%s: Config() = %v", name, cfg)
+		}
+		err := c.Close()
+		if !errors.Is(err, conn.ErrClosed) || status.Code(err) != codes.FailedPrecondition {
+			t.Errorf("%s: Close() = %v (code %v), want ErrClosed, FailedPrecondition", name, err, status.Code(err))
+		}
+		_, err = c.Get(context.Background(), kv.New().WithKey("k"))
+		if !errors.Is(err, conn.ErrClosed) || status.Code(err) != codes.FailedPrecondition {
+			t.Errorf("%s: Get() = %v (code %v), want ErrClosed, FailedPrecondition", name, err, status.Code(err))
+		}
+	}
+}

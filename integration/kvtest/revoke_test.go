@@ -1,0 +1,48 @@
+package kvtest
+
+import (
+	"testing"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/getcd/getcd/conn"
+)
+
+// A lease revoke is a write: the connection's retry policy must not resend
+// it. The proxy drops the server's answer to a revoke that etcd applied and
+// then breaks the connection; resent, the revoke would come back as "lease
+// not found", a definite failure for something that happened. It must fail
+// as unavailable instead, which conn reports as an unknown outcome.
+func TestLeaseRevokeNotRetried(t *testing.T) {
+	px := newProxy(t, shared.Endpoints()[0])
+	c := open(t, nil, conn.Config{Endpoints: []string{px.addr()}})
+	direct := open(t, nil, conn.Config{})
+	ctx := testCtx(t)
+	id := grantLease(t, c, 600)
+
+	px.mute.Store(true)
+	done := make(chan error, 1)
+	go func() {
+		_, err := pb.NewLeaseClient(c.ClientConn()).LeaseRevoke(ctx, &pb.LeaseRevokeRequest{ID: id})
+		done <- err
+	}()
+	// Wait until etcd has revoked the lease; its answer is being dropped.
+	for {
+		ttl, err := pb.NewLeaseClient(direct.ClientConn()).LeaseTimeToLive(ctx, &pb.LeaseTimeToLiveRequest{ID: id})
+		if err != nil {
+			t.Fatalf("lease time to live: %v", err)
+		}
+		if ttl.TTL == -1 {
+			break
+		}
+		sleepBriefly()
+	}
+	px.mute.Store(false)
+	px.reset()
+	err := <-done
+	if code := status.Code(err); code != codes.Unavailable {
+		t.Errorf("revoke whose answer was lost = %v (code %v), want Unavailable: a write must not be resent", err, code)
+	}
+}
