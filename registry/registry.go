@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"sync"
@@ -10,15 +11,29 @@ import (
 	"github.com/getcd/getcd/conn"
 )
 
-// Errors about names.
+// Errors about names. Each comes inside a *NameError, or with a hint on how
+// to name a connection, and matches with errors.Is.
 var (
 	// ErrAlreadyOpen: a connection is already open (or opening) under the name.
 	ErrAlreadyOpen = errors.New("registry: connection name already in use")
 	// ErrNotFound: no connection is open under the name.
 	ErrNotFound = errors.New("registry: no connection with that name")
-	// ErrNoName: the request carries no connection name.
-	ErrNoName = errors.New("registry: request names no connection; build it with kv.On(name) or WithConn(name)")
+	// ErrNoName: the request carries no connection name. The error says
+	// how to give the request one.
+	ErrNoName = errors.New("registry: request names no connection")
+	// ErrConflictingNames: the requests inside a transaction without a name
+	// of its own name different connections.
+	ErrConflictingNames = errors.New("registry: the requests of the transaction name different connections")
+	// ErrEmptyName: Open or Add was given "" as the name.
+	ErrEmptyName = errors.New("registry: empty connection name")
+	// ErrNoConn: Add was given a nil *[conn.Conn], or one that [conn.New] did
+	// not make.
+	ErrNoConn = errors.New("registry: not a connection made by conn.New")
 )
+
+// errDropped is the error of an Open whose name was closed (by Close or
+// CloseAll) while its connection was being made: the connection is closed.
+var errDropped = fmt.Errorf("registry: name closed while its connection was opening: %w", conn.ErrClosed)
 
 // NameError is a registry error about one name; it matches its sentinel
 // with errors.Is.
@@ -50,10 +65,12 @@ func New() *Registry { return &Registry{conns: make(map[string]*entry)} }
 
 // Open connects with cfg and registers the connection under name. The name
 // is reserved while connecting, so a concurrent Open of the same name fails
-// with ErrAlreadyOpen rather than opening twice.
+// with ErrAlreadyOpen rather than opening twice. If CloseAll drops the name
+// while the connection is being made, Open closes the connection and fails
+// with an error matching [conn.ErrClosed].
 func (r *Registry) Open(ctx context.Context, name string, cfg conn.Config) (*conn.Conn, error) {
 	if name == "" {
-		return nil, &NameError{Name: name, Err: errors.New("registry: empty connection name")}
+		return nil, &NameError{Name: name, Err: ErrEmptyName}
 	}
 	r.mu.Lock()
 	if _, ok := r.conns[name]; ok {
@@ -66,19 +83,34 @@ func (r *Registry) Open(ctx context.Context, name string, cfg conn.Config) (*con
 
 	c, err := conn.New(ctx, cfg)
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err != nil {
-		delete(r.conns, name)
+	// The name may have been dropped meanwhile, and even taken by another
+	// Open: only this Open's own entry is touched.
+	mine := r.conns[name] == e
+	switch {
+	case err != nil:
+		if mine {
+			delete(r.conns, name)
+		}
+		r.mu.Unlock()
 		return nil, err
+	case !mine:
+		r.mu.Unlock()
+		_ = c.Close()
+		return nil, &NameError{Name: name, Err: errDropped}
 	}
 	e.c = c
+	r.mu.Unlock()
 	return c, nil
 }
 
-// Add registers a connection opened elsewhere under name.
+// Add registers a connection opened elsewhere under name. The registry then
+// owns it: Close and CloseAll close it.
 func (r *Registry) Add(name string, c *conn.Conn) error {
-	if name == "" || c == nil {
-		return &NameError{Name: name, Err: errors.New("registry: Add needs a name and a connection")}
+	if name == "" {
+		return &NameError{Name: name, Err: ErrEmptyName}
+	}
+	if c.ClientConn() == nil {
+		return &NameError{Name: name, Err: ErrNoConn}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -100,7 +132,7 @@ func (r *Registry) Lookup(name string) (*conn.Conn, error) {
 	r.mu.RUnlock()
 	if c == nil {
 		if name == "" {
-			return nil, ErrNoName
+			return nil, &NameError{Name: name, Err: ErrEmptyName}
 		}
 		return nil, &NameError{Name: name, Err: ErrNotFound}
 	}
@@ -120,7 +152,8 @@ func (r *Registry) Close(name string) error {
 	return e.c.Close()
 }
 
-// CloseAll closes every registered connection.
+// CloseAll closes every registered connection and forgets every name, those
+// still opening included (their Open fails and closes what it opened).
 func (r *Registry) CloseAll() error {
 	r.mu.Lock()
 	conns := r.conns

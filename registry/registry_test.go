@@ -66,3 +66,45 @@ func TestTableRender(t *testing.T) {
 		t.Errorf("render:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestNameSentinels(t *testing.T) {
+	r := New()
+	if _, err := r.Open(context.Background(), "", conn.Config{}); !errors.Is(err, ErrEmptyName) {
+		t.Errorf("Open with an empty name = %v, want ErrEmptyName", err)
+	}
+	if err := r.Add("", nil); !errors.Is(err, ErrEmptyName) {
+		t.Errorf("Add with an empty name = %v, want ErrEmptyName", err)
+	}
+	if err := r.Add("x", nil); !errors.Is(err, ErrNoConn) {
+		t.Errorf("Add of nil = %v, want ErrNoConn", err)
+	}
+	if err := r.Add("x", &conn.Conn{}); !errors.Is(err, ErrNoConn) {
+		t.Errorf("Add of a zero Conn = %v, want ErrNoConn", err)
+	}
+	if names := r.Names(); len(names) != 0 {
+		t.Errorf("failed Adds left names %v", names)
+	}
+}
+
+// A transaction without a name of its own runs on the name its requests
+// agree on; without any, or with several, the error says what to do.
+func TestTxnNameFromRequests(t *testing.T) {
+	r := New()
+	ctx := context.Background()
+	_, err := r.Txn(ctx, op.NewTxn().Then(op.Put(kv.On("orders").WithKey("k"))))
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"orders"`) {
+		t.Errorf("txn whose requests name orders = %v, want a lookup of orders", err)
+	}
+	_, err = r.Txn(ctx, op.NewTxn().Then(op.Put(kv.New().WithKey("k"))))
+	if !errors.Is(err, ErrNoName) || !strings.Contains(err.Error(), "op.Txn.WithConn") {
+		t.Errorf("txn naming nothing = %v, want ErrNoName pointing to op.Txn.WithConn", err)
+	}
+	_, err = r.Txn(ctx, op.NewTxn().Then(op.Put(kv.On("a").WithKey("k"))).Else(op.Put(kv.On("b").WithKey("k"))))
+	if !errors.Is(err, ErrConflictingNames) || !strings.Contains(err.Error(), `"a"`) || !strings.Contains(err.Error(), `"b"`) {
+		t.Errorf("txn whose requests disagree = %v, want ErrConflictingNames naming both", err)
+	}
+	_, err = r.Get(ctx, kv.New().WithKey("k"))
+	if !errors.Is(err, ErrNoName) || !strings.Contains(err.Error(), "kv.On(name)") {
+		t.Errorf("get naming nothing = %v, want ErrNoName pointing to kv.On", err)
+	}
+}
