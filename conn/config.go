@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Defaults for the zero values of Config.
@@ -105,6 +107,11 @@ func (e *ConfigError) Error() string { return "conn: invalid config: " + e.Field
 
 // Unwrap makes errors.Is(err, ErrInvalidConfig) true.
 func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// GRPCStatus reports InvalidArgument to status.Code.
+func (e *ConfigError) GRPCStatus() *status.Status {
+	return status.New(codes.InvalidArgument, e.Error())
+}
 
 // configFields is Config without its methods, for printing.
 type configFields Config

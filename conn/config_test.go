@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -55,8 +58,8 @@ func TestConfigStringHidesPassword(t *testing.T) {
 		t.Errorf("String() = %s; the value itself must keep the password", cfg)
 	}
 	var ce *ConfigError
-	if err := (Config{}).Validate(); !errors.As(err, &ce) || ce.Field != "Endpoints" {
-		t.Errorf("Validate() = %v, want a *ConfigError naming Endpoints", err)
+	if err := (Config{}).Validate(); !errors.As(err, &ce) || ce.Field != "Endpoints" || status.Code(err) != codes.InvalidArgument {
+		t.Errorf("Validate() = %v, want a *ConfigError naming Endpoints, InvalidArgument", err)
 	}
 }
 

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"sync"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/getcd/getcd/conn"
 )
 
@@ -47,6 +50,22 @@ func (e *NameError) Error() string {
 }
 
 func (e *NameError) Unwrap() error { return e.Err }
+
+// GRPCStatus gives status.Code a meaningful code: NotFound for an unknown
+// name, AlreadyExists for a name in use, FailedPrecondition for a name
+// closed while opening, InvalidArgument otherwise.
+func (e *NameError) GRPCStatus() *status.Status {
+	code := codes.InvalidArgument
+	switch {
+	case errors.Is(e.Err, ErrNotFound):
+		code = codes.NotFound
+	case errors.Is(e.Err, ErrAlreadyOpen):
+		code = codes.AlreadyExists
+	case errors.Is(e.Err, conn.ErrClosed):
+		code = codes.FailedPrecondition
+	}
+	return status.New(code, e.Error())
+}
 
 // Registry maps names to open connections. It is safe for concurrent use.
 // The zero value is not usable; call New, or use the package functions,

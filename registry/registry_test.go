@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/op"
@@ -83,6 +86,15 @@ func TestNameSentinels(t *testing.T) {
 	}
 	if names := r.Names(); len(names) != 0 {
 		t.Errorf("failed Adds left names %v", names)
+	}
+	for err, code := range map[error]codes.Code{
+		r.Add("", nil):     codes.InvalidArgument,
+		r.Close("missing"): codes.NotFound,
+		(&NameError{Name: "x", Err: ErrAlreadyOpen}): codes.AlreadyExists,
+	} {
+		if got := status.Code(err); got != code {
+			t.Errorf("status.Code(%v) = %v, want %v", err, got, code)
+		}
 	}
 }
 
