@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 )
@@ -115,6 +116,12 @@ func (a *tokenAuth) run(ctx context.Context, f *refresh) {
 	resp := &pb.AuthenticateResponse{}
 	req := &pb.AuthenticateRequest{Name: a.c.cfg.Username, Password: a.c.cfg.Password}
 	err := a.c.invokeRaw(ctx, methodAuthenticate, req, resp, false)
+	if err != nil && ctx.Err() != nil && !a.c.closed.Load() {
+		// The flight's own bound, not any waiter's context: say so, rather
+		// than report a context error to callers whose contexts are fine.
+		err = &Error{Method: methodAuthenticate, Code: codes.DeadlineExceeded, kind: ErrTimeout,
+			Message: "authentication did not finish within DialTimeout (" + a.c.cfg.DialTimeout.String() + "): " + err.Error()}
+	}
 	a.mu.Lock()
 	if err == nil {
 		a.tok.Store(&tokenState{token: resp.Token, md: map[string]string{"token": resp.Token}})

@@ -63,14 +63,16 @@ func TestAuth(t *testing.T) {
 	s := etcdtest.Start(t, etcdtest.WithTokenTTL(1))
 	enableAuth(t, s)
 
-	_, err := conn.New(testCtx(t), conn.Config{Endpoints: s.Endpoints(), Username: "alice", Password: "wrong"})
+	// Authenticating checks a bcrypt hash, which the race detector and a
+	// busy machine slow a lot: a minute, not the default 5s.
+	_, err := conn.New(testCtx(t), conn.Config{Endpoints: s.Endpoints(), Username: "alice", Password: "wrong", DialTimeout: time.Minute})
 	if !errors.Is(err, conn.ErrAuthFailed) {
 		t.Fatalf("wrong password = %v, want ErrAuthFailed", err)
 	}
 
 	var auths atomic.Int32
 	logger := slog.New(countingHandler{msg: "getcd: authenticated", n: &auths})
-	c := open(t, s, conn.Config{Username: "alice", Password: "alicepw", Logger: logger})
+	c := open(t, s, conn.Config{Username: "alice", Password: "alicepw", Logger: logger, DialTimeout: time.Minute})
 	ctx := testCtx(t)
 	if _, err := c.Put(ctx, kv.New().WithKey("app/x").WithValue("1")); err != nil {
 		t.Fatalf("put in the granted range: %v", err)

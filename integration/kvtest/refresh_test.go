@@ -103,7 +103,7 @@ func TestTokenRefreshWaitersKeepTheirDeadlines(t *testing.T) {
 func TestConfigRoundTrip(t *testing.T) {
 	s := etcdtest.Start(t, etcdtest.WithDedicated())
 	enableAuth(t, s)
-	c := open(t, s, conn.Config{Username: "alice", Password: "alicepw"})
+	c := open(t, s, conn.Config{Username: "alice", Password: "alicepw", DialTimeout: time.Minute})
 	again := open(t, s, c.Config())
 	if _, err := again.Put(testCtx(t), kv.New().WithKey("app/again").WithValue("1")); err != nil {
 		t.Errorf("a connection opened with Conn.Config(): %v", err)
