@@ -74,6 +74,30 @@ var (
 	ErrInvalidSortOption = errors.New("conn: invalid sort option")
 )
 
+// Sentinels for the errors of etcd's cluster, maintenance and auth
+// administration calls.
+var (
+	ErrPeerURLExist                  = errors.New("conn: peer URLs already exist")
+	ErrMemberNotEnoughStarted        = errors.New("conn: re-configuration failed due to not enough started members")
+	ErrMemberBadURLs                 = errors.New("conn: given member URLs are invalid")
+	ErrMemberNotLearner              = errors.New("conn: can only promote a learner member")
+	ErrLearnerNotReady               = errors.New("conn: can only promote a learner member which is in sync with leader")
+	ErrTooManyLearners               = errors.New("conn: too many learner members in cluster")
+	ErrClusterIDMismatch             = errors.New("conn: cluster ID mismatch")
+	ErrBadLeaderTransferee           = errors.New("conn: bad leader transferee")
+	ErrRootRoleNotExist              = errors.New("conn: root user does not have root role")
+	ErrUserEmpty                     = errors.New("conn: user name is empty")
+	ErrRoleEmpty                     = errors.New("conn: role name is empty")
+	ErrPermissionNotGiven            = errors.New("conn: permission not given")
+	ErrPermissionNotGranted          = errors.New("conn: permission is not granted to the role")
+	ErrInvalidAuthMgmt               = errors.New("conn: invalid auth management")
+	ErrWrongDowngradeVersionFormat   = errors.New("conn: wrong downgrade target version format")
+	ErrInvalidDowngradeTargetVersion = errors.New("conn: invalid downgrade target version")
+	ErrClusterVersionUnavailable     = errors.New("conn: cluster version not found during downgrade")
+	ErrDowngradeInProcess            = errors.New("conn: cluster has a downgrade job in progress")
+	ErrNoInflightDowngrade           = errors.New("conn: no inflight downgrade job")
+)
+
 // serverErrors maps etcd's error descriptions to sentinels.
 var serverErrors = map[string]error{}
 
@@ -120,6 +144,26 @@ func init() {
 		rpctypes.ErrGRPCNotSupportedForLearner:     ErrNotForLearner,
 		rpctypes.ErrGRPCWatchCanceled:              ErrWatchCanceled,
 		rpctypes.ErrGRPCInvalidSortOption:          ErrInvalidSortOption,
+
+		rpctypes.ErrGRPCPeerURLExist:                  ErrPeerURLExist,
+		rpctypes.ErrGRPCMemberNotEnoughStarted:        ErrMemberNotEnoughStarted,
+		rpctypes.ErrGRPCMemberBadURLs:                 ErrMemberBadURLs,
+		rpctypes.ErrGRPCMemberNotLearner:              ErrMemberNotLearner,
+		rpctypes.ErrGRPCLearnerNotReady:               ErrLearnerNotReady,
+		rpctypes.ErrGRPCTooManyLearners:               ErrTooManyLearners,
+		rpctypes.ErrGRPCClusterIDMismatch:             ErrClusterIDMismatch,
+		rpctypes.ErrGRPCBadLeaderTransferee:           ErrBadLeaderTransferee,
+		rpctypes.ErrGRPCRootRoleNotExist:              ErrRootRoleNotExist,
+		rpctypes.ErrGRPCUserEmpty:                     ErrUserEmpty,
+		rpctypes.ErrGRPCRoleEmpty:                     ErrRoleEmpty,
+		rpctypes.ErrGRPCPermissionNotGiven:            ErrPermissionNotGiven,
+		rpctypes.ErrGRPCPermissionNotGranted:          ErrPermissionNotGranted,
+		rpctypes.ErrGRPCInvalidAuthMgmt:               ErrInvalidAuthMgmt,
+		rpctypes.ErrGRPCWrongDowngradeVersionFormat:   ErrWrongDowngradeVersionFormat,
+		rpctypes.ErrGRPCInvalidDowngradeTargetVersion: ErrInvalidDowngradeTargetVersion,
+		rpctypes.ErrGRPCClusterVersionUnavailable:     ErrClusterVersionUnavailable,
+		rpctypes.ErrGRPCDowngradeInProcess:            ErrDowngradeInProcess,
+		rpctypes.ErrGRPCNoInflightDowngrade:           ErrNoInflightDowngrade,
 	} {
 		serverErrors[rpctypes.ErrorDesc(grpcErr)] = sentinel
 	}
