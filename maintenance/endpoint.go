@@ -1,0 +1,180 @@
+package maintenance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/internal/connx"
+)
+
+// errPoolClosed is returned when the parent connection closed while a
+// per-endpoint connection was being opened.
+var errPoolClosed = fmt.Errorf("maintenance: per-endpoint connection: %w", conn.ErrClosed)
+
+// on returns the connection a call with r's endpoint goes through, and the
+// endpoint's host:port ("" when the connection's balancer picks a member).
+//
+// Without WithEndpoint it is c itself. With it, it is c when c has that
+// endpoint alone, and otherwise a connection to that endpoint alone that c
+// opens on first use (with c's TLS, credentials, limits and dial options)
+// and keeps until c is closed: one per distinct endpoint asked for.
+func on(ctx context.Context, c *conn.Conn, r Request) (*conn.Conn, string, error) {
+	if !r.set.has(optEndpoint) {
+		return c, "", nil
+	}
+	addr, err := endpointAddr(r.endpoint)
+	if err != nil {
+		return nil, "", err // checked at compile time already
+	}
+	dc, err := dialed(ctx, c, r.endpoint, addr)
+	return dc, addr, err
+}
+
+// dialed returns c when it has addr as its only endpoint, else the pooled
+// connection to raw (a URL or host:port whose host:port is addr).
+func dialed(ctx context.Context, c *conn.Conn, raw, addr string) (*conn.Conn, error) {
+	x, err := connx.Get(c)
+	if err != nil {
+		return nil, err
+	}
+	if eps := c.Endpoints(); len(eps) == 1 && eps[0] == addr {
+		return c, nil
+	}
+	p, err := connx.Shared(x, poolKey{}, func() *pool { return &pool{parent: c, conns: map[string]*dial{}} })
+	if err != nil {
+		return nil, err
+	}
+	return p.get(ctx, raw, addr)
+}
+
+type poolKey struct{}
+
+// pool holds the per-endpoint connections of one parent connection. It is
+// attached with connx.Shared, so the parent's Close closes it.
+type pool struct {
+	parent *conn.Conn
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[string]*dial // by host:port
+}
+
+// dial is one per-endpoint connection, ready once done is closed.
+type dial struct {
+	done chan struct{}
+	c    *conn.Conn
+	err  error
+}
+
+// get returns the connection to addr, opening it when there is none. Only
+// one caller opens it; the others wait for it. A failed open is not kept:
+// the next call tries again (a waiter whose opener failed tries itself, so
+// that one caller's ended context does not fail the others).
+func (p *pool) get(ctx context.Context, raw, addr string) (*conn.Conn, error) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, errPoolClosed
+		}
+		d, ok := p.conns[addr]
+		if !ok {
+			d = &dial{done: make(chan struct{})}
+			p.conns[addr] = d
+			p.mu.Unlock()
+			return p.open(ctx, d, raw, addr)
+		}
+		p.mu.Unlock()
+		select {
+		case <-d.done:
+			if d.err == nil {
+				return d.c, nil
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (p *pool) open(ctx context.Context, d *dial, raw, addr string) (*conn.Conn, error) {
+	c, err := connx.Dial(ctx, p.parent, raw)
+	p.mu.Lock()
+	closed := p.closed
+	if err != nil || closed {
+		if p.conns[addr] == d {
+			delete(p.conns, addr)
+		}
+	}
+	if closed && err == nil {
+		err = errPoolClosed
+	}
+	if err != nil {
+		d.err = err
+	} else {
+		d.c = c
+	}
+	p.mu.Unlock()
+	close(d.done)
+	if closed && c != nil {
+		_ = c.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close closes every per-endpoint connection. A connection still being
+// opened is closed by its opener, which sees the pool closed.
+func (p *pool) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	var open []*conn.Conn
+	for _, d := range p.conns {
+		select {
+		case <-d.done:
+			if d.c != nil {
+				open = append(open, d.c)
+			}
+		default:
+		}
+	}
+	p.conns = nil
+	p.mu.Unlock()
+	var errs []error
+	for _, c := range open {
+		if err := c.Close(); err != nil && !errors.Is(err, conn.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pickURL chooses which of a member's client URLs to dial: one that is
+// among the connection's endpoints if any (it is known to be reachable),
+// else the first.
+func pickURL(c *conn.Conn, urls []string) (raw, addr string, ok bool) {
+	eps := c.Endpoints()
+	first := -1
+	for i, u := range urls {
+		a, err := endpointAddr(u)
+		if err != nil {
+			continue
+		}
+		if slices.Contains(eps, a) {
+			return u, a, true
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	if first < 0 {
+		return "", "", false
+	}
+	a, _ := endpointAddr(urls[first])
+	return urls[first], a, true
+}
