@@ -53,7 +53,8 @@ type DowngradeInfo struct {
 
 // Response is the answer to Defragment and MoveLeader.
 type Response struct {
-	Header   conn.Header
+	Header conn.Header // etcd v3.7 sends an empty one with these two calls
+
 	Endpoint string // the endpoint the call went to, "" when the connection picked one
 }
 
