@@ -15,18 +15,42 @@ import (
 // calls runs each call by name; the connection is nil, so anything that
 // passes validation fails with conn.ErrClosed instead of being sent.
 var calls = map[string]func(context.Context, *conn.Conn, maintenance.Request) (any, error){
-	"status":             func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.Status(c, x, r) },
-	"defragment":         func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.Defragment(c, x, r) },
-	"hash_kv":            func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.HashKV(c, x, r) },
-	"hash":               func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.Hash(c, x, r) },
-	"alarm_list":         func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.Alarms(c, x, r) },
-	"alarm_disarm":       func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.Disarm(c, x, r) },
-	"alarm_disarm_all":   func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.DisarmAll(c, x, r) },
-	"move_leader":        func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.MoveLeader(c, x, r) },
-	"downgrade_validate": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.DowngradeValidate(c, x, r) },
-	"downgrade_enable":   func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.DowngradeEnable(c, x, r) },
-	"downgrade_cancel":   func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.DowngradeCancel(c, x, r) },
-	"snapshot":           func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) { return maintenance.Snapshot(c, x, r) },
+	"status": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.Status(c, x, r)
+	},
+	"defragment": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.Defragment(c, x, r)
+	},
+	"hash_kv": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.HashKV(c, x, r)
+	},
+	"hash": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.Hash(c, x, r)
+	},
+	"alarm_list": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.Alarms(c, x, r)
+	},
+	"alarm_disarm": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.Disarm(c, x, r)
+	},
+	"alarm_disarm_all": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.DisarmAll(c, x, r)
+	},
+	"move_leader": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.MoveLeader(c, x, r)
+	},
+	"downgrade_validate": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.DowngradeValidate(c, x, r)
+	},
+	"downgrade_enable": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.DowngradeEnable(c, x, r)
+	},
+	"downgrade_cancel": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.DowngradeCancel(c, x, r)
+	},
+	"snapshot": func(c context.Context, x *conn.Conn, r maintenance.Request) (any, error) {
+		return maintenance.Snapshot(c, x, r)
+	},
 }
 
 func TestInvalid(t *testing.T) {

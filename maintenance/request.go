@@ -103,4 +103,8 @@ func (r Request) WithFile(path string) Request { r.file = path; r.set |= optFile
 
 // WithProgress has Snapshot call f after each chunk it wrote, on the
 // calling goroutine; f must return quickly.
-func (r Request) WithProgress(f func(Progress)) Request { r.progress = f; r.set |= optProgress; return r }
+func (r Request) WithProgress(f func(Progress)) Request {
+	r.progress = f
+	r.set |= optProgress
+	return r
+}

@@ -17,7 +17,7 @@ func invalid(req, field, reason string) error { return errs.Field("membership", 
 func (r Request) check(req string, allowed option) error {
 	if extra := r.set &^ allowed; extra != 0 {
 		f := extra.field()
-		return invalid(req, f, "not used by a "+req+" request")
+		return invalid(req, f, "not used by "+req)
 	}
 	if r.timeout < 0 {
 		return invalid(req, "timeout", "must not be negative, got "+r.timeout.String())

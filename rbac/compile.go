@@ -13,7 +13,7 @@ func invalid(req, field, reason string) error { return errs.Field("rbac", req, f
 // missing or empty user or role name where the call needs one.
 func (r Request) check(req string, allowed option, needs option) error {
 	if extra := r.set &^ (allowed | optTimeout); extra != 0 {
-		return invalid(req, extra.field(), "not used by a "+req+" request")
+		return invalid(req, extra.field(), "not used by "+req)
 	}
 	if r.timeout < 0 {
 		return invalid(req, "timeout", "must not be negative, got "+r.timeout.String())
