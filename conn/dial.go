@@ -2,7 +2,12 @@ package conn
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
+
+	"google.golang.org/grpc"
 
 	"github.com/getcd/getcd/internal/connx"
 )
@@ -14,6 +19,11 @@ func init() { connx.DialHook = dialOne }
 // endpoint without a scheme uses TLS when c's endpoints do. The new
 // connection authenticates on its own. It is how the admin packages reach
 // one chosen member (connx.Dial).
+//
+// It has no client-side health check: it must reach that member even when
+// the member's health service refuses, as a learner's does (etcd lets a
+// learner answer only a few calls, Status among them, and not the health
+// check), and there is no other member to fail over to anyway.
 func dialOne(ctx context.Context, c *Conn, endpoint string) (*Conn, error) {
 	if err := c.usable("dial"); err != nil {
 		return nil, err
@@ -26,5 +36,21 @@ func dialOne(ctx context.Context, c *Conn, endpoint string) (*Conn, error) {
 		endpoint = "https://" + endpoint
 	}
 	cfg.Endpoints = []string{endpoint}
+	cfg.DialOptions = append(slices.Clip(cfg.DialOptions), grpc.WithDefaultServiceConfig(oneEndpointConfig()))
 	return New(ctx, cfg)
 }
+
+// oneEndpointConfig is the connection's service config without its
+// client-side health check.
+var oneEndpointConfig = sync.OnceValue(func() string {
+	var sc map[string]any
+	if err := json.Unmarshal([]byte(serviceConfig), &sc); err != nil {
+		panic("conn: service config: " + err.Error())
+	}
+	delete(sc, "healthCheckConfig")
+	b, err := json.Marshal(sc)
+	if err != nil {
+		panic("conn: service config: " + err.Error())
+	}
+	return string(b)
+})
