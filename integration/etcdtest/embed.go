@@ -213,6 +213,9 @@ func embedConfig(dataDir string, cfg config, tlsFiles *TLSFiles, clientURL, peer
 	if cfg.quotaBackendBytes != 0 {
 		ec.QuotaBackendBytes = cfg.quotaBackendBytes
 	}
+	if cfg.bcryptCost != 0 {
+		ec.BcryptCost = cfg.bcryptCost
+	}
 	return ec
 }
 

@@ -14,6 +14,7 @@ type config struct {
 	maxRequestByte uint
 	// quotaBackendBytes is etcd's --quota-backend-bytes.
 	quotaBackendBytes int64
+	bcryptCost        uint
 
 	// dedicated is set by every Option that an external cluster
 	// (ETCD_ENDPOINTS) cannot satisfy.
@@ -99,6 +100,18 @@ func WithMaxRequestBytes(n uint) Option {
 func WithQuotaBackendBytes(n int64) Option {
 	return func(c *config) {
 		c.quotaBackendBytes = n
+		c.dedicated = true
+	}
+}
+
+// WithBcryptCost sets the cost of the bcrypt hashes of user passwords
+// (--bcrypt-cost; etcd's default is 10, the minimum 4). Tests that add
+// users and authenticate often use the minimum: each hash and each login
+// then takes well under a millisecond instead of many under the race
+// detector. Zero keeps the default.
+func WithBcryptCost(cost uint) Option {
+	return func(c *config) {
+		c.bcryptCost = cost
 		c.dedicated = true
 	}
 }
