@@ -16,8 +16,8 @@ import (
 // restore (go.etcd.io/etcd/etcdutl/v3/snapshot, which checks the
 // snapshot's SHA-256) into a new data directory under tb.TempDir(), and
 // starts an embedded single-member etcd on it, on free loopback ports. A
-// cleanup stops it. The restore's error, a bad checksum among them, fails
-// the test through the returned error, so that a test can also expect it.
+// cleanup stops it. It returns the restore's error (a bad checksum among
+// them) instead of failing the test, so that a test may expect one.
 func StartRestored(tb testing.TB, path string) (*Server, error) {
 	tb.Helper()
 	ports, err := freePorts(2)
