@@ -71,6 +71,17 @@
 //	ErrCorrupt                     not applied  committed, then refused: server/etcdserver/apply/corrupt.go
 //	ErrUnhealthy, ErrNotLeader,    not applied  membership changes refused before their proposal
 //	ErrMember*                                  (server/etcdserver/server.go mayAddMember, ...)
+//	ErrPeerURLExist,               not applied  membership changes: server/etcdserver/api/v3rpc/member.go
+//	ErrMemberBadURLs,                           (URLs, before the server is called); server.go
+//	ErrLearnerNotReady,                         mayPromoteMember, MoveLeader (before the proposal);
+//	ErrMemberNotLearner,                        api/membership/cluster.go ValidateConfigurationChange
+//	ErrTooManyLearners,                         (committed, then refused)
+//	ErrBadLeaderTransferee, ...
+//	ErrRootRoleNotExist,           not applied  committed, then refused by the auth store before it
+//	ErrPermissionNotGranted,                    writes: server/auth/store.go (AuthEnable,
+//	ErrInvalidAuthMgmt, ...                     RoleRevokePermission, RoleGrantPermission, ...)
+//	ErrDowngradeInProcess, the     not applied  server/etcdserver/version/version.go DowngradeValidate,
+//	other downgrade errors                      run before DowngradeEnable proposes
 //	ErrNoSpace                     UNKNOWN      three places: server/etcdserver/api/v3rpc/quota.go check
 //	                                            (before, not applied); apply/capped.go (committed,
 //	                                            refused); apply/quota.go quotaApplierV3.Put, Txn,

@@ -389,6 +389,13 @@ var rejected = map[error]bool{
 	ErrCompacted: true, ErrFutureRev: true, ErrLeaseNotFound: true, ErrLeaseExist: true,
 	ErrLeaseTTLTooLarge: true, ErrCorrupt: true, ErrUnhealthy: true, ErrNotLeader: true,
 	ErrMemberNotFound: true, ErrMemberExist: true,
+
+	ErrPeerURLExist: true, ErrMemberNotEnoughStarted: true, ErrMemberBadURLs: true, ErrMemberNotLearner: true,
+	ErrLearnerNotReady: true, ErrTooManyLearners: true, ErrClusterIDMismatch: true, ErrBadLeaderTransferee: true,
+	ErrRootRoleNotExist: true, ErrUserEmpty: true, ErrRoleEmpty: true, ErrPermissionNotGiven: true,
+	ErrPermissionNotGranted: true, ErrInvalidAuthMgmt: true, ErrWrongDowngradeVersionFormat: true,
+	ErrInvalidDowngradeTargetVersion: true, ErrClusterVersionUnavailable: true, ErrDowngradeInProcess: true,
+	ErrNoInflightDowngrade: true,
 }
 
 // outcomeUnknown says whether a failed write that reached an endpoint may

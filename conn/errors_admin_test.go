@@ -31,7 +31,7 @@ func TestMapErrorAdminSentinels(t *testing.T) {
 		{rpctypes.ErrGRPCNoInflightDowngrade, ErrNoInflightDowngrade},
 		{rpctypes.ErrGRPCDowngradeInProcess, ErrDowngradeInProcess},
 	} {
-		err := mapError(context.Background(), "/etcdserverpb.Cluster/MemberAdd", "e:1", true, tc.grpcErr)
+		err := mapError(context.Background(), "/etcdserverpb.Cluster/MemberAdd", "e:1", true, 0, tc.grpcErr)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("mapError(%v) = %v, want %v", tc.grpcErr, err, tc.want)
 		}
