@@ -2,10 +2,8 @@ package conn
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
-	"sync"
 
 	"google.golang.org/grpc"
 
@@ -29,28 +27,13 @@ func dialOne(ctx context.Context, c *Conn, endpoint string) (*Conn, error) {
 		return nil, err
 	}
 	if c.closed.Load() {
-		return nil, &Error{Method: "dial", Endpoint: endpoint, kind: ErrClosed}
+		return nil, c.closedError("dial", "", false, false, "")
 	}
 	cfg := c.cfg
 	if !strings.Contains(endpoint, "://") && len(c.eps) > 0 && c.eps[0].secure {
 		endpoint = "https://" + endpoint
 	}
 	cfg.Endpoints = []string{endpoint}
-	cfg.DialOptions = append(slices.Clip(cfg.DialOptions), grpc.WithDefaultServiceConfig(oneEndpointConfig()))
+	cfg.DialOptions = append(slices.Clip(cfg.DialOptions), grpc.WithDisableHealthCheck())
 	return New(ctx, cfg)
 }
-
-// oneEndpointConfig is the connection's service config without its
-// client-side health check.
-var oneEndpointConfig = sync.OnceValue(func() string {
-	var sc map[string]any
-	if err := json.Unmarshal([]byte(serviceConfig), &sc); err != nil {
-		panic("conn: service config: " + err.Error())
-	}
-	delete(sc, "healthCheckConfig")
-	b, err := json.Marshal(sc)
-	if err != nil {
-		panic("conn: service config: " + err.Error())
-	}
-	return string(b)
-})
