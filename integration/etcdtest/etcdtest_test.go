@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"slices"
@@ -54,10 +53,30 @@ func opCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// key returns a key unique to the test, so that the tests can also run
-// against an external cluster (ETCD_ENDPOINTS) that is not empty.
+// key returns a key unique to the test and to this run, so that the tests
+// can also run against an external cluster (ETCD_ENDPOINTS) that is not
+// empty.
 func key(t *testing.T, name string) string {
-	return fmt.Sprintf("/etcdtest/%s/%d/%s", t.Name(), time.Now().UnixNano(), name)
+	return "/etcdtest/" + etcdtest.KeyPrefix(t) + name
+}
+
+func TestKeyPrefix(t *testing.T) {
+	a, b := etcdtest.KeyPrefix(t), etcdtest.KeyPrefix(t)
+	if !strings.HasPrefix(a, "TestKeyPrefix/") || !strings.HasSuffix(a, "/") {
+		t.Errorf("KeyPrefix = %q, want TestKeyPrefix/.../", a)
+	}
+	if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {
+		t.Errorf("two calls gave overlapping prefixes %q and %q", a, b)
+	}
+	t.Run("sub", func(t *testing.T) {
+		s := etcdtest.KeyPrefix(t)
+		if !strings.HasPrefix(s, "TestKeyPrefix_sub/") || strings.Count(s, "/") != 2 {
+			t.Errorf("KeyPrefix in a subtest = %q, want TestKeyPrefix_sub/<run>/", s)
+		}
+		if strings.HasPrefix(s, a) {
+			t.Errorf("subtest prefix %q lies under its parent's %q", s, a)
+		}
+	})
 }
 
 // putGet writes a key through c and reads it back.

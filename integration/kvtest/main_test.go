@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -63,9 +62,11 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// prefix gives each test its own key space on the shared server.
+// prefix gives each test its own key space on the shared server, new for
+// each run and each round of -count, so that no test sees keys an earlier
+// run left behind.
 func prefix(t *testing.T) string {
-	return "kvtest/" + strings.ReplaceAll(t.Name(), "/", "_") + "/"
+	return "kvtest/" + etcdtest.KeyPrefix(t)
 }
 
 // sleepBriefly waits a little while polling for a state change.

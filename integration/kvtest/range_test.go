@@ -3,6 +3,7 @@ package kvtest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/getcd/getcd/conn"
@@ -58,8 +59,8 @@ func TestRangeOptions(t *testing.T) {
 	ctx := testCtx(t)
 	p := prefix(t)
 	revs := seed(t, c, p)
-	// A key after every test's keys, so that a from-key range always has more.
-	if _, err := c.Put(ctx, kv.New().WithKey("kvtest/~end").WithValue("x")); err != nil {
+	// A key right after the prefix, so that a from-key range always has more.
+	if _, err := c.Put(ctx, kv.New().WithKey(strings.TrimSuffix(p, "/")+"~").WithValue("x")); err != nil {
 		t.Fatal(err)
 	}
 	base := kv.New().WithKey(p).WithPrefix()
@@ -173,15 +174,16 @@ func TestPrefixEdgeCases(t *testing.T) {
 func TestRangeInvalidNotSent(t *testing.T) {
 	c := open(t, nil, conn.Config{})
 	ctx := testCtx(t)
-	_, err := c.Get(ctx, kv.New().WithKey("a").WithPrefix().WithFromKey())
+	k := prefix(t) + "a"
+	_, err := c.Get(ctx, kv.New().WithKey(k).WithPrefix().WithFromKey())
 	if !errors.Is(err, conn.ErrInvalidRequest) {
 		t.Errorf("prefix+from-key = %v, want ErrInvalidRequest", err)
 	}
-	_, err = c.Put(ctx, kv.New().WithKey("a").WithLimit(1))
+	_, err = c.Put(ctx, kv.New().WithKey(k).WithLimit(1))
 	if !errors.Is(err, conn.ErrInvalidRequest) {
 		t.Errorf("limit on put = %v, want ErrInvalidRequest", err)
 	}
-	r, err := c.Get(ctx, kv.New().WithKey("a"))
+	r, err := c.Get(ctx, kv.New().WithKey(k))
 	if err != nil || len(r.KVs) != 0 {
 		t.Errorf("the rejected put was sent: %v %+v", err, r)
 	}
