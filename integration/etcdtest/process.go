@@ -196,16 +196,16 @@ func waitHealthy(clientURL string, tlsFiles *TLSFiles, exited <-chan struct{}) e
 	defer cancel()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	lastErr := errors.New("no answer yet")
 	for {
-		if lastErr = checkHealth(ctx, client, clientURL); lastErr == nil {
+		err := checkHealth(ctx, client, clientURL)
+		if err == nil {
 			return nil
 		}
 		select {
 		case <-exited:
 			return errors.New("exited while starting")
 		case <-ctx.Done():
-			return fmt.Errorf("not healthy after %v: %w", processStartTimeout, lastErr)
+			return fmt.Errorf("not healthy after %v: %w", processStartTimeout, err)
 		case <-tick.C:
 		}
 	}
