@@ -61,22 +61,32 @@ func key(t *testing.T, name string) string {
 }
 
 func TestKeyPrefix(t *testing.T) {
-	a, b := etcdtest.KeyPrefix(t), etcdtest.KeyPrefix(t)
-	if !strings.HasPrefix(a, "TestKeyPrefix/") || !strings.HasSuffix(a, "/") {
-		t.Errorf("KeyPrefix = %q, want TestKeyPrefix/.../", a)
+	a := etcdtest.KeyPrefix(t)
+	if !strings.HasPrefix(a, "TestKeyPrefix/") || !strings.HasSuffix(a, "/") || strings.Count(a, "/") != 2 {
+		t.Errorf("KeyPrefix = %q, want TestKeyPrefix/<run>/", a)
 	}
-	if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {
-		t.Errorf("two calls gave overlapping prefixes %q and %q", a, b)
+	if b := etcdtest.KeyPrefix(t); b != a {
+		t.Errorf("second call in one test = %q, want %q again", b, a)
 	}
-	t.Run("sub", func(t *testing.T) {
-		s := etcdtest.KeyPrefix(t)
-		if !strings.HasPrefix(s, "TestKeyPrefix_sub/") || strings.Count(s, "/") != 2 {
-			t.Errorf("KeyPrefix in a subtest = %q, want TestKeyPrefix_sub/<run>/", s)
+	var subs []string
+	for _, name := range []string{"sub", "sub/deeper"} {
+		t.Run(name, func(t *testing.T) {
+			s := etcdtest.KeyPrefix(t)
+			want := "TestKeyPrefix_" + strings.ReplaceAll(t.Name()[len("TestKeyPrefix/"):], "/", "_") + "/"
+			if !strings.HasPrefix(s, want) || strings.Count(s, "/") != 2 {
+				t.Errorf("KeyPrefix in subtest %s = %q, want %s<run>/", t.Name(), s, want)
+			}
+			subs = append(subs, s)
+		})
+	}
+	all := append([]string{a}, subs...)
+	for i, p := range all {
+		for j, q := range all {
+			if i != j && strings.HasPrefix(q, p) {
+				t.Errorf("prefix %q lies under %q", q, p)
+			}
 		}
-		if strings.HasPrefix(s, a) {
-			t.Errorf("subtest prefix %q lies under its parent's %q", s, a)
-		}
-	})
+	}
 }
 
 // putGet writes a key through c and reads it back.

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -66,9 +65,11 @@ func testCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// prefix gives each test its own key space on the shared server.
+// prefix gives each test its own key space on the shared server, new for
+// each run and each round of -count, so that no test sees keys an earlier
+// run left behind.
 func prefix(t testing.TB) string {
-	return "stmtest/" + strings.ReplaceAll(t.Name(), "/", "_") + "/"
+	return "stmtest/" + etcdtest.KeyPrefix(t)
 }
 
 // soak says whether long runs were asked for (GETCD_SOAK=1).
