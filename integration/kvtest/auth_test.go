@@ -19,6 +19,9 @@ import (
 
 // enableAuth creates root and alice (read-write on app/ only) and turns
 // authentication on, through raw Auth RPCs on a connection without a user.
+// Servers it is used on hash at bcrypt's minimum cost
+// (etcdtest.WithBcryptCost(4)): each hash at etcd's default costs seconds
+// under the race detector, and kvtest runs twice in make test.
 func enableAuth(t *testing.T, s *etcdtest.Server) {
 	t.Helper()
 	c := open(t, s, conn.Config{})
@@ -60,7 +63,7 @@ func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h countingHandler) WithGroup(string) slog.Handler      { return h }
 
 func TestAuth(t *testing.T) {
-	s := etcdtest.Start(t, etcdtest.WithTokenTTL(1))
+	s := etcdtest.Start(t, etcdtest.WithTokenTTL(1), etcdtest.WithBcryptCost(4))
 	enableAuth(t, s)
 
 	// Authenticating checks a bcrypt hash, which the race detector and a

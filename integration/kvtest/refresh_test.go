@@ -44,7 +44,7 @@ func (h *heldAuth) intercept(ctx context.Context, method string, req, reply any,
 // waits for, each within its own context: a caller with a short deadline is
 // not held past it by a refresh that hangs, and does not start a second one.
 func TestTokenRefreshWaitersKeepTheirDeadlines(t *testing.T) {
-	s := etcdtest.Start(t, etcdtest.WithDedicated())
+	s := etcdtest.Start(t, etcdtest.WithBcryptCost(4))
 	enableAuth(t, s)
 	h := &heldAuth{entered: make(chan struct{}, 16), release: make(chan struct{})}
 	c := open(t, s, conn.Config{Username: "alice", Password: "alicepw", DialTimeout: time.Minute,
@@ -101,7 +101,7 @@ func TestTokenRefreshWaitersKeepTheirDeadlines(t *testing.T) {
 // Conn.Config returns the configuration as given, password included, so it
 // opens the same connection again; printed, it hides the password.
 func TestConfigRoundTrip(t *testing.T) {
-	s := etcdtest.Start(t, etcdtest.WithDedicated())
+	s := etcdtest.Start(t, etcdtest.WithBcryptCost(4))
 	enableAuth(t, s)
 	c := open(t, s, conn.Config{Username: "alice", Password: "alicepw", DialTimeout: time.Minute})
 	again := open(t, s, c.Config())
