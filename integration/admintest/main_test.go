@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -82,9 +81,11 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// prefix gives each test its own key space on the shared server.
+// prefix gives each test its own key space on the shared server, new for
+// each run and each round of -count, so that no test sees keys an earlier
+// run left behind.
 func prefix(t *testing.T) string {
-	return "admintest/" + strings.ReplaceAll(t.Name(), "/", "_") + "/"
+	return "admintest/" + etcdtest.KeyPrefix(t)
 }
 
 // rpcCounter is a gRPC stats handler that counts the RPCs begun and ended
