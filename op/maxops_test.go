@@ -52,7 +52,7 @@ func TestMaxOps(t *testing.T) {
 		{"zero means default", op.NewTxn().Then(puts(129)...).WithMaxOps(0), "success"},
 		// etcd checks a nested txn against what its parent leaves:
 		// max-txn-ops minus the largest part of the parent.
-		{"nested within budget", op.NewTxn().Then(puts(2)...).Then(op.Nested(op.NewTxn().Then(puts(1)...))).WithMaxOps(4), ""},
+		{"nested within budget", op.NewTxn().Then(puts(2)...).Then(op.Nested(op.NewTxn().Then(op.Get(kv.New().WithKey("k0"))))).WithMaxOps(4), ""},
 		{"nested over budget", op.NewTxn().Then(puts(2)...).Then(op.Nested(op.NewTxn().Then(puts(2)...))).WithMaxOps(4), "success[2].success"},
 		{"nested over budget by compares", op.If(conds(3)...).Else(op.Nested(op.NewTxn().Else(puts(2)...))).WithMaxOps(4), "failure[0].failure"},
 		{"nested default budget", op.If(conds(100)...).Then(op.Nested(op.NewTxn().Then(puts(29)...))), "success[0].success"},

@@ -76,9 +76,19 @@ func (o Op) Kind() Kind { return o.kind }
 // Request returns the [kv.Request] of a put, get or delete.
 func (o Op) Request() kv.Request { return o.req }
 
-// Compile builds a fresh *pb.RequestOp.
+// Compile builds a fresh *pb.RequestOp. A nested transaction is checked as
+// Txn.Compile checks one, overlapping writes included.
 func (o Op) Compile() (*pb.RequestOp, error) {
-	return o.compile(DefaultMaxOps, wire.Copy)
+	m, err := o.compile(DefaultMaxOps, wire.Copy)
+	if err != nil {
+		return nil, err
+	}
+	if t := m.GetRequestTxn(); t != nil {
+		if err := checkOverlaps(t); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 func (o Op) compile(maxOps int, mode wire.Mode) (*pb.RequestOp, error) {

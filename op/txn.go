@@ -164,7 +164,14 @@ func (t Txn) compileTop(mode wire.Mode) (*pb.TxnRequest, error) {
 	if limit == 0 {
 		limit = DefaultMaxOps
 	}
-	return t.compile(limit, mode)
+	m, err := t.compile(limit, mode)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOverlaps(m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // compile checks each part against maxOps and, as etcd does, allows a nested

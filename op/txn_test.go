@@ -48,14 +48,14 @@ func TestTxnCompile(t *testing.T) {
 		{"every op kind", op.If(compare.Exists("x")).Then(
 			op.Put(kv.New().WithKey("p").WithValue("v")),
 			op.Get(kv.New().WithKey("g").WithPrefix()),
-			op.Delete(kv.New().WithKey("d").WithFromKey().WithPrevKV()),
+			op.Delete(kv.New().WithKey("q").WithFromKey().WithPrevKV()),
 			op.Nested(op.If(compare.Key("n").Version(compare.LessOrEqual, 2)).Else(get("n"))),
 		), &pb.TxnRequest{
 			Compare: []*pb.Compare{{Key: b("x"), Target: pb.Compare_CREATE, Result: pb.Compare_GREATER, TargetUnion: &pb.Compare_CreateRevision{}}},
 			Success: []*pb.RequestOp{
 				putOp("p", "v"),
 				{Request: &pb.RequestOp_RequestRange{RequestRange: &pb.RangeRequest{Key: b("g"), RangeEnd: b("h")}}},
-				{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: b("d"), RangeEnd: b("\x00"), PrevKv: true}}},
+				{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: &pb.DeleteRangeRequest{Key: b("q"), RangeEnd: b("\x00"), PrevKv: true}}},
 				{Request: &pb.RequestOp_RequestTxn{RequestTxn: &pb.TxnRequest{
 					Compare: []*pb.Compare{{Key: b("n"), Target: pb.Compare_VERSION, Result: pb.Compare_LESS, TargetUnion: &pb.Compare_Version{Version: 3}}},
 					Failure: []*pb.RequestOp{getOp("n")},
