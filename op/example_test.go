@@ -86,3 +86,29 @@ func ExampleNested() {
 	// Output:
 	// nested: if version(b) GREATER 0 then delete ["b", "c")
 }
+
+// A transaction that writes a key twice in one branch is refused before
+// anything is sent; here a delete of every key from "k" on and a put of "k".
+func ExampleOverlapError() {
+	_, err := op.NewTxn().
+		Then(
+			op.Delete(kv.New().WithKey("k").WithFromKey()),
+			op.Put(kv.New().WithKey("k").WithIgnoreValue()),
+		).
+		Compile()
+	fmt.Println(errors.Is(err, op.ErrInvalidRequest))
+	var oe *op.OverlapError
+	if errors.As(err, &oe) {
+		fmt.Println(oe.FirstKind, oe.First, "and", oe.SecondKind, oe.Second, "both write", oe.Key)
+	}
+	// The same writes in the two branches never run together.
+	_, err = op.If(compare.Exists("k")).
+		Then(op.Delete(kv.New().WithKey("k").WithFromKey())).
+		Else(op.Put(kv.New().WithKey("k").WithValue("v"))).
+		Compile()
+	fmt.Println(err)
+	// Output:
+	// true
+	// delete success[0] and put success[1] both write k
+	// <nil>
+}
