@@ -2,6 +2,7 @@ package op_test
 
 import (
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -245,9 +246,9 @@ func FuzzTxnOverlap(f *testing.F) {
 // from a fixed seed.
 func TestOverlapRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	n := 20000
-	if testing.Short() {
-		n = 2000
+	n := 4000
+	if os.Getenv("GETCD_SOAK") != "" {
+		n = 200000
 	}
 	overlapping := 0
 	for range n {
