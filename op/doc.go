@@ -72,7 +72,8 @@
 // later one.
 //
 // The check reads the compiled message, so it judges exactly the bytes that
-// would be sent, and allocates nothing: small transactions are checked on
-// the stack, pair by pair; bigger ones are sorted by key in memory reused
-// from a pool.
+// would be sent, and allocates nothing: small transactions are checked pair
+// by pair on the stack, bigger ones through a hash table of their keys (or
+// by sorting them, when many deletes cover a range) in memory reused from a
+// pool.
 package op

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"hash/maphash"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -44,39 +46,91 @@ type writeSet struct {
 	txns     int32 // transactions numbered so far
 }
 
-// Small transactions are checked on the stack, every pair of writes
-// compared; bigger ones in memory reused through a pool, their writes sorted
-// by key, which costs O(n log n) plus the overlaps found. Neither allocates
-// once the pool is warm.
+// The check takes one of four ways, by size; all name the same pair and
+// none allocates once the pool is warm:
+//
+//   - checkFlat, for most transactions (no nested transaction, at most
+//     flatMax operations a branch): every pair, straight from the message;
+//   - checkPairwise, for the other ones of at most pairwiseMax writes in at
+//     most branchesMax branches: every pair, on the stack;
+//   - checkPooled, in memory reused through a pool, for the rest: a hash
+//     table of the keys, and each delete of a range compared with every put
+//     (O(n) when few deletes cover a range); past scanMax such deletes, the
+//     writes sorted by key (O(n log n)); plus the overlaps found.
 const (
-	pairwiseMax = 16 // writes
+	pairwiseMax = 8 // writes
 	branchesMax = 8
+	scanMax     = 4 // deletes of a range compared with every put
 )
 
 // checkOverlaps returns an *OverlapError when two writes of m may run
 // together and write a common key.
 func checkOverlaps(m *pb.TxnRequest) error {
-	nw, nb := count(m)
+	if done, err := checkFlat(m); done {
+		return err
+	}
+	nw, nb, ranges := count(m)
 	switch {
 	case nw < 2:
 		return nil
 	case nw <= pairwiseMax && nb <= branchesMax:
 		return checkPairwise(m, nw, nb)
 	}
-	return checkSorted(m, nw, nb)
+	return checkPooled(m, nw, nb, ranges > scanMax)
+}
+
+// flatMax is the most operations a branch may hold for checkFlat.
+const flatMax = 8
+
+// checkFlat checks m straight from the message when neither branch holds a
+// nested transaction or more than flatMax operations; done is false
+// otherwise.
+func checkFlat(m *pb.TxnRequest) (done bool, err error) {
+	if len(m.Success) > flatMax || len(m.Failure) > flatMax {
+		return false, nil
+	}
+	if done, err = checkFlatBranch(m.Success, false); err != nil || !done {
+		return done, err
+	}
+	return checkFlatBranch(m.Failure, true)
+}
+
+func checkFlatBranch(ops []*pb.RequestOp, failure bool) (done bool, err error) {
+	if len(ops) < 2 {
+		if len(ops) == 1 {
+			if _, nested := ops[0].Request.(*pb.RequestOp_RequestTxn); nested {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+	var buf [flatMax]write
+	w := buf[:0]
+	for i, o := range ops {
+		switch r := o.Request.(type) {
+		case *pb.RequestOp_RequestPut:
+			w = append(w, write{key: r.RequestPut.Key, index: int32(i), put: true})
+		case *pb.RequestOp_RequestDeleteRange:
+			w = append(w, write{key: r.RequestDeleteRange.Key, end: r.RequestDeleteRange.RangeEnd, index: int32(i)})
+		case *pb.RequestOp_RequestTxn:
+			return false, nil
+		}
+	}
+	for j := 1; j < len(w); j++ {
+		for i := range j {
+			if writesOverlap(&w[i], &w[j]) {
+				s := writeSet{branches: []branch{{parent: -1, failure: failure}}}
+				return true, s.overlapError(w[i], w[j])
+			}
+		}
+	}
+	return true, nil
 }
 
 func checkPairwise(m *pb.TxnRequest, nw, nb int) error {
-	var s writeSet
-	if nw <= 4 && nb <= 2 { // most transactions: less memory to clear
-		var wbuf [4]write
-		var bbuf [2]branch
-		s = writeSet{writes: wbuf[:nw], branches: bbuf[:nb]}
-	} else {
-		var wbuf [pairwiseMax]write
-		var bbuf [branchesMax]branch
-		s = writeSet{writes: wbuf[:nw], branches: bbuf[:nb]}
-	}
+	var wbuf [pairwiseMax]write
+	var bbuf [branchesMax]branch
+	s := writeSet{writes: wbuf[:nw], branches: bbuf[:nb]}
 	s.fill(m, -1, 0)
 	w := s.writes
 	for j := 1; j < len(w); j++ {
@@ -94,11 +148,12 @@ func checkPairwise(m *pb.TxnRequest, nw, nb int) error {
 	return nil
 }
 
-// scratch is the memory of checkSorted.
+// scratch is the memory of checkPooled.
 type scratch struct {
 	writes   []write
 	branches []branch
 	keys     []sortKey
+	table    []int32
 }
 
 // sortKey orders writes by key: the first eight bytes of the key, padded
@@ -119,15 +174,28 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // scratchKeep is the most writes whose memory goes back to the pool.
 const scratchKeep = 1 << 12
 
-func checkSorted(m *pb.TxnRequest, nw, nb int) error {
+// checkPooled checks big transactions; sorted says whether more than
+// scanMax deletes cover a range.
+func checkPooled(m *pb.TxnRequest, nw, nb int, sorted bool) error {
 	sc := scratchPool.Get().(*scratch)
 	sc.writes = slices.Grow(sc.writes[:0], nw)[:nw]
 	sc.branches = slices.Grow(sc.branches[:0], nb)[:nb]
-	sc.keys = slices.Grow(sc.keys[:0], nw)[:nw]
 	s := writeSet{writes: sc.writes, branches: sc.branches}
 	s.fill(m, -1, 0)
+	var (
+		i, j  int32
+		found bool
+	)
+	if sorted {
+		sc.keys = slices.Grow(sc.keys[:0], nw)[:nw]
+		i, j, found = s.sorted(sc.keys)
+	} else {
+		size := 1 << bits.Len(uint(2*nw-1)) // a power of two, at least twice nw
+		sc.table = slices.Grow(sc.table[:0], size)[:size]
+		i, j, found = s.hashed(sc.table)
+	}
 	var err error
-	if i, j, found := s.sorted(sc.keys); found {
+	if found {
 		err = s.overlapError(s.writes[i], s.writes[j])
 	}
 	clear(sc.writes) // keep no keys of the message alive
@@ -137,25 +205,32 @@ func checkSorted(m *pb.TxnRequest, nw, nb int) error {
 	return err
 }
 
-// count returns the number of writes of m and of the non-empty branches of
-// m and of its nested transactions.
-func count(m *pb.TxnRequest) (writes, branches int) {
+// count returns the number of writes of m and of its nested transactions,
+// of their non-empty branches, and of the deletes among the writes that
+// cover a range.
+func count(m *pb.TxnRequest) (writes, branches, ranges int) {
 	for _, ops := range [2][]*pb.RequestOp{m.Success, m.Failure} {
 		if len(ops) > 0 {
 			branches++
 		}
 		for _, o := range ops {
 			switch r := o.Request.(type) {
-			case *pb.RequestOp_RequestPut, *pb.RequestOp_RequestDeleteRange:
+			case *pb.RequestOp_RequestPut:
 				writes++
+			case *pb.RequestOp_RequestDeleteRange:
+				writes++
+				if len(r.RequestDeleteRange.RangeEnd) > 0 {
+					ranges++
+				}
 			case *pb.RequestOp_RequestTxn:
-				w, b := count(r.RequestTxn)
+				w, b, n := count(r.RequestTxn)
 				writes += w
 				branches += b
+				ranges += n
 			}
 		}
 	}
-	return writes, branches
+	return writes, branches, ranges
 }
 
 // fill records the writes and branches of m, a transaction at position index
@@ -188,6 +263,54 @@ func (s *writeSet) fill(m *pb.TxnRequest, parent, index int32) {
 			}
 		}
 	}
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// hashed finds the pair checkPairwise finds when few deletes cover a
+// range: those are compared with every put, and the other writes overlap
+// only when they write one key. They go, in the order etcd runs them, into
+// a hash table of their keys (open addressing, linear probing, 0 for an
+// empty slot), where the writes of a key already in it come up in the same
+// order. table's length is a power of two, at least twice the number of
+// writes.
+func (s *writeSet) hashed(table []int32) (first, second int32, found bool) {
+	w := s.writes
+	better := func(a, b int32) bool { return !found || b < second || (b == second && a < first) }
+	for d := range w {
+		if w[d].put || len(w[d].end) == 0 {
+			continue
+		}
+		for p := range w {
+			a, b := int32(min(p, d)), int32(max(p, d))
+			if w[p].put && better(a, b) && covers(&w[d], w[p].key) && s.together(w[p].branch, w[d].branch) {
+				first, second, found = a, b, true
+			}
+		}
+	}
+	clear(table)
+	mask := uint64(len(table) - 1)
+	for j := range w {
+		b := &w[j]
+		if found && int32(j) > second {
+			break
+		}
+		if len(b.end) > 0 {
+			continue
+		}
+		h := maphash.Bytes(hashSeed, b.key) & mask
+		for ; table[h] != 0; h = (h + 1) & mask {
+			i := table[h] - 1
+			if a := &w[i]; (a.put || b.put) && string(a.key) == string(b.key) && s.together(a.branch, b.branch) {
+				if better(i, int32(j)) {
+					first, second, found = i, int32(j), true
+				}
+				return first, second, found // later writes only come after
+			}
+		}
+		table[h] = int32(j) + 1
+	}
+	return first, second, found
 }
 
 // sorted finds the pair checkPairwise finds, the first write (in the order
@@ -247,23 +370,21 @@ func (s *writeSet) sorted(keys []sortKey) (first, second int32, found bool) {
 
 // overlap reports whether a and b write a common key and may both run.
 func (s *writeSet) overlap(a, b *write) bool {
+	return writesOverlap(a, b) && s.together(a.branch, b.branch)
+}
+
+// writesOverlap reports whether a and b write a common key: two puts of one
+// key, or a put of a key the other deletes. Deletes may overlap each other.
+func writesOverlap(a, b *write) bool {
 	switch {
 	case a.put && b.put:
-		if !bytes.Equal(a.key, b.key) {
-			return false
-		}
+		return string(a.key) == string(b.key)
 	case a.put:
-		if !covers(b, a.key) {
-			return false
-		}
+		return covers(b, a.key)
 	case b.put:
-		if !covers(a, b.key) {
-			return false
-		}
-	default:
-		return false // deletes may overlap each other
+		return covers(a, b.key)
 	}
-	return s.together(a.branch, b.branch)
+	return false
 }
 
 // covers reports whether the delete d removes key. A range end of exactly

@@ -32,8 +32,9 @@ func checkShapes(tb testing.TB) []checkShape {
 		pooled bool
 	}{
 		{"cas", If(cond).Then(put("a"), put("b")), false},
-		{"puts=16", NewTxn().Then(many(16, "k/")...), false},
-		{"nested", If(cond).Then(put("a"), inner("b/"), inner("c/"), put("d")).Else(put("a")), false},
+		{"small nested", If(cond).Then(put("a"), Nested(If(cond).Then(put("b")).Else(put("b"), put("c")))), false},
+		{"puts=16", NewTxn().Then(many(16, "k/")...), true},
+		{"nested", If(cond).Then(put("a"), inner("b/"), inner("c/"), put("d")).Else(put("a")), true},
 		{"deletes", If(cond).Then(Delete(kv.New().WithKey("dir/").WithPrefix()), Delete(kv.New().WithKey("lock")), put("owner"), put("dir")).
 			Else(Delete(kv.New().WithKey("tmp/").WithFromKey()), put("tmo")), false},
 		{"puts=128", NewTxn().Then(many(128, "k/")...), true},
@@ -126,33 +127,45 @@ func randomTxn(rng *rand.Rand) *pb.TxnRequest {
 	return &pb.TxnRequest{Success: ops(0), Failure: ops(0)}
 }
 
-// TestSortedMatchesPairwise checks that both ways of checking name the same
+// TestSortedMatchesPairwise checks that every way of checking names the same
 // pair, or none.
 func TestSortedMatchesPairwise(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	refused, n := 0, 5000
+	refused, hashed, flat, n := 0, 0, 0, 5000
 	if os.Getenv("GETCD_SOAK") != "" {
 		n = 200000
 	}
 	for range n {
 		m := randomTxn(rng)
-		nw, nb := count(m)
+		nw, nb, ranges := count(m)
 		if nw > pairwiseMax || nb > branchesMax {
 			t.Fatalf("generated %d writes in %d branches", nw, nb)
 		}
 		if nw < 2 {
 			continue
 		}
-		a, b := checkPairwise(m, nw, nb), checkSorted(m, nw, nb)
+		a, b := checkPairwise(m, nw, nb), checkPooled(m, nw, nb, true)
 		if (a == nil) != (b == nil) || (a != nil && a.Error() != b.Error()) {
 			t.Fatalf("pairwise: %v\nsorted: %v\ntxn: %v", a, b, m)
+		}
+		if ranges <= scanMax {
+			hashed++
+			if c := checkPooled(m, nw, nb, false); (a == nil) != (c == nil) || (a != nil && a.Error() != c.Error()) {
+				t.Fatalf("pairwise: %v\nhashed: %v\ntxn: %v", a, c, m)
+			}
+		}
+		if done, f := checkFlat(m); done {
+			flat++
+			if (a == nil) != (f == nil) || (a != nil && a.Error() != f.Error()) {
+				t.Fatalf("pairwise: %v\nflat: %v\ntxn: %v", a, f, m)
+			}
 		}
 		if a != nil {
 			refused++
 		}
 	}
-	t.Logf("%d of %d refused", refused, n)
-	if refused < n/20 || refused > n-n/20 {
+	t.Logf("%d of %d refused; %d compared with the hash table, %d with the flat check", refused, n, hashed, flat)
+	if refused < n/20 || refused > n-n/20 || hashed < n/20 || flat < n/20 {
 		t.Errorf("the generator makes no useful mix")
 	}
 }

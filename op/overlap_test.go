@@ -96,12 +96,17 @@ func TestOverlapTable(t *testing.T) {
 	for i := range 16 {
 		filler = append(filler, op.Delete(kv.New().WithKey("f/"+strconv.Itoa(i))))
 	}
+	for i := range 5 {
+		filler = append(filler, op.Delete(kv.New().WithKey("g/"+strconv.Itoa(i)).WithPrefix()))
+	}
 	n := 0
 	check := func(name string, pl placement, a, b op.Op, overlap bool, key string) {
 		t.Helper()
-		// Each transaction again with 16 more writes that overlap nothing,
-		// past the limit of the pair-by-pair comparison.
-		for _, txn := range []op.Txn{pl.build(a, b), pl.build(a, b).Then(filler...)} {
+		// Each transaction again with more writes that overlap nothing, past
+		// the limits of the pair-by-pair comparisons: 16 deletes of one key
+		// (checked with a hash table), and those and 5 deletes of a range
+		// (checked by sorting).
+		for _, txn := range []op.Txn{pl.build(a, b), pl.build(a, b).Then(filler[:16]...), pl.build(a, b).Then(filler...)} {
 			n++
 			m, err := txn.Compile()
 			if !overlap || pl.first == "" {
