@@ -38,7 +38,8 @@ var (
 // Revoked versus expired is the handle's judgement from what it saw: the
 // server does not say which. A lease the server dropped while the last
 // acknowledgement still promised it time was revoked; one that went longer
-// than its TTL without an acknowledgement expired.
+// than its TTL without an acknowledgement expired. A lease that was gone
+// before its first renewal (KeepAlive's error) is neither.
 type LostError struct {
 	ID      int64     // the lease
 	Revoked bool      // see ErrRevoked and ErrExpired
@@ -49,16 +50,19 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
-	s := "lease: lease " + strconv.FormatInt(e.ID, 16) + " lost: "
-	if e.Revoked {
-		s += "revoked"
-	} else {
-		s += "expired"
+	id := strconv.FormatInt(e.ID, 16)
+	switch {
+	case e.LastAck.IsZero():
+		return "lease: lease " + id + " not found: revoked or expired before its keep-alive began"
+	case e.Revoked:
+		return "lease: lease " + id + " lost: revoked " + e.since()
 	}
-	if !e.LastAck.IsZero() {
-		s += ", last renewed " + e.At.Sub(e.LastAck).Round(time.Millisecond).String() + " before the server said it was gone (TTL " + strconv.FormatInt(e.TTL, 10) + "s)"
-	}
-	return s
+	return "lease: lease " + id + " lost: expired " + e.since()
+}
+
+func (e *LostError) since() string {
+	return "(last renewal acknowledged " + e.At.Sub(e.LastAck).Round(time.Millisecond).String() +
+		" before the server said it was gone; TTL " + strconv.FormatInt(e.TTL, 10) + "s)"
 }
 
 // Is matches ErrLeaseLost, and ErrRevoked or ErrExpired.
@@ -69,7 +73,7 @@ func (e *LostError) Is(target error) bool {
 	case ErrRevoked:
 		return e.Revoked
 	case ErrExpired:
-		return !e.Revoked
+		return !e.Revoked && !e.LastAck.IsZero()
 	}
 	return false
 }

@@ -59,6 +59,17 @@ func (t *tracked) interval() time.Duration {
 	return time.Duration(t.ttl) * time.Second / 3
 }
 
+// renewed records an acknowledgement at time at, granting ttl seconds:
+// the next renewal goes out a third of that later, and the lease is
+// confirmed with the server if nothing more is heard for the whole TTL.
+func (t *tracked) renewed(ttl int64, at time.Time) {
+	t.ttl = ttl
+	t.lastAck = at
+	t.expires = at.Add(time.Duration(ttl) * time.Second)
+	t.checkAt = t.expires
+	t.sendAt = at.Add(t.interval())
+}
+
 func (t *tracked) nextDue() time.Time {
 	d := t.sendAt
 	if !t.inCheck && !t.checkAt.IsZero() && t.checkAt.Before(d) {
@@ -199,11 +210,7 @@ func (m *mux) ack(resp *pb.LeaseKeepAliveResponse, at time.Time, cause func() er
 		m.loseLocked(t, at, cause())
 		return
 	}
-	t.ttl = resp.TTL
-	t.lastAck = at
-	t.expires = at.Add(time.Duration(resp.TTL) * time.Second)
-	t.checkAt = t.expires
-	t.sendAt = at.Add(t.interval())
+	t.renewed(resp.TTL, at)
 	m.fixLocked(t)
 	for _, h := range t.handles {
 		if !h.started {

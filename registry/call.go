@@ -21,7 +21,7 @@ type Named interface{ Conn() string }
 // runs all of them by name, and a new package needs nothing from the
 // registry. With the lease package, for example:
 //
-//	l, err := registry.Call(ctx, lease.Grant, lease.TTL(10).On("main"))
+//	l, err := registry.Call(ctx, lease.Grant, lease.TTL(10).WithConn("main"))
 //
 // The key-value calls of [conn.Conn] have their named forms as the
 // registry's Get, Put, Delete, Compact and Txn, which work the same way.

@@ -124,7 +124,7 @@ func TestKeepAliveGone(t *testing.T) {
 	}
 	for _, id := range []int64{g.ID, 0x7eadbeef} {
 		h, err := lease.KeepAlive(ctx, c, lease.ID(id))
-		if h != nil || !errors.Is(err, conn.ErrLeaseNotFound) || !errors.Is(err, lease.ErrLeaseLost) || errors.Is(err, lease.ErrRevoked) {
+		if h != nil || !errors.Is(err, conn.ErrLeaseNotFound) || !errors.Is(err, lease.ErrLeaseLost) || errors.Is(err, lease.ErrRevoked) || errors.Is(err, lease.ErrExpired) {
 			t.Errorf("KeepAlive(%x) of a lease the server does not have = %v, %v; want ErrLeaseNotFound", id, h, err)
 		}
 	}
