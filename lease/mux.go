@@ -20,9 +20,10 @@ var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // Pacing. A lease is renewed a third of its TTL after the last
 // acknowledgement (the TTL the server granted, as the acknowledgement says).
 const (
-	// slack lets one wake-up of the loop send every renewal due within it,
-	// so that leases granted together are renewed in one burst.
-	slack = 25 * time.Millisecond
+	// minSlack lets one wake-up of the loop send every renewal due within
+	// it. When a renewal is due, every renewal due within a quarter of its
+	// interval goes out with it (see scheduleLocked).
+	minSlack = 25 * time.Millisecond
 	// firstRetry is the resend interval of a lease whose TTL is not known
 	// yet (no acknowledgement so far). etcd grants no TTL below 2 s by
 	// default, so a third of that is as patient as any lease needs.
@@ -232,8 +233,17 @@ func (m *mux) renewAllLocked(now time.Time) {
 // scheduleLocked takes every action due by now: it appends the leases to
 // renew to sends (when a stream is active) and queues confirmations. It
 // returns when the loop must wake up next.
+//
+// Renewals go out in bursts: when one is due, every renewal due within a
+// quarter of its interval goes out with it, a little early. Leases renewed
+// together are answered together and fall due together again, so leases
+// settle into a few bursts per interval however they were started, and each
+// burst shares the loop's wake-up and the stream's writes.
 func (m *mux) scheduleLocked(now time.Time, active bool, sends []int64) ([]int64, time.Time) {
-	horizon := now.Add(slack)
+	horizon := now.Add(minSlack)
+	if len(m.heap) > 0 && !m.heap[0].sendAt.After(now) {
+		horizon = now.Add(max(minSlack, m.heap[0].interval()/4))
+	}
 	for len(m.heap) > 0 {
 		t := m.heap[0]
 		if t.due.After(horizon) {

@@ -29,7 +29,7 @@ func TestScheduleSendsWhatIsDue(t *testing.T) {
 	}
 	m := newTestMux(
 		acked(1, 3, 1100*time.Millisecond), // due 100 ms ago
-		acked(2, 3, 990*time.Millisecond),  // due in 10 ms: within the slack
+		acked(2, 3, 800*time.Millisecond),  // due in 200 ms: within a quarter of lease 1's interval, so sent with it
 		acked(3, 3, 500*time.Millisecond),  // due in 500 ms
 		&tracked{id: 4, sendAt: now},       // new, TTL unknown
 	)

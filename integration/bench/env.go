@@ -35,6 +35,10 @@ type Env struct {
 	// ServerVersion is the etcd version the server reports.
 	ServerVersion string
 
+	// Endpoints are the server's, for sections that open connections of
+	// their own.
+	Endpoints []string
+
 	attempts atomic.Int64 // see CountAttempts
 
 	rawConn *grpc.ClientConn
@@ -64,7 +68,7 @@ func (e *Env) Key(parts ...any) string {
 // created under a pprof label client=<kind>, so that the goroutines gRPC
 // starts for it carry the label in a CPU profile.
 func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, error) {
-	e := &Env{Prefix: "getcd-bench/" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/"}
+	e := &Env{Prefix: "getcd-bench/" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/", Endpoints: endpoints}
 	getcdCfg.Endpoints = endpoints
 	var err error
 	pprof.Do(ctx, pprof.Labels("client", Getcd.String()), func(ctx context.Context) {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,26 +91,24 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	workloads := Workloads()
+	workloads, secs := Workloads(), Sections()
 	if *run != "" {
 		re, err := regexp.Compile(*run)
 		if err != nil {
 			return fmt.Errorf("bench: -run: %w", err)
 		}
-		var keep []Workload
-		for _, w := range workloads {
-			if re.MatchString(w.Name) {
-				keep = append(keep, w)
-			}
-		}
-		if len(keep) == 0 {
+		workloads = slices.DeleteFunc(workloads, func(w Workload) bool { return !re.MatchString(w.Name) })
+		secs = slices.DeleteFunc(secs, func(s Section) bool { return !re.MatchString(s.Name) })
+		if len(workloads) == 0 && len(secs) == 0 {
 			return fmt.Errorf("bench: -run %q matches no workload", *run)
 		}
-		workloads = keep
 	}
 	if *list {
 		for _, w := range workloads {
 			fmt.Fprintf(stdout, "%-12s %s\n", w.Name, w.Desc)
+		}
+		for _, s := range secs {
+			fmt.Fprintf(stdout, "%-12s %s\n", s.Name, s.Desc)
 		}
 		return nil
 	}
@@ -146,6 +145,18 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Duration: *dur, Warmup: *warmup, Rounds: *rounds, Concurrency: levels, FixedConcurrency: set["conc"],
 		Workloads: workloads, Progress: stderr,
 	})
+	var extra []string
+	for _, sec := range secs {
+		if err != nil {
+			break
+		}
+		var md string
+		md, err = sec.Run(ctx, env, SectionConfig{Quick: *quick, Rounds: *rounds, Progress: stderr})
+		if err != nil {
+			err = fmt.Errorf("bench: %s: %w", sec.Name, err)
+		}
+		extra = append(extra, md)
+	}
 	if cerr := env.Cleanup(context.WithoutCancel(ctx)); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -188,6 +199,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var md bytes.Buffer
 	if err := WriteMarkdown(&md, h, results, workloads); err != nil {
 		return err
+	}
+	for _, part := range extra {
+		md.WriteString("\n" + part)
 	}
 	if _, err := stdout.Write(md.Bytes()); err != nil {
 		return err

@@ -84,6 +84,14 @@ func TestQuick(t *testing.T) {
 		t.Errorf("%d cell rows, want %d", len(cells), want)
 	}
 
+	for _, sec := range Sections() {
+		if sec.Check != nil {
+			if err := sec.Check(string(md)); err != nil {
+				t.Errorf("section %s: %v", sec.Name, err)
+			}
+		}
+	}
+
 	svg, err := os.ReadFile(filepath.Join(dir, "bench.svg"))
 	if err != nil {
 		t.Fatal(err)

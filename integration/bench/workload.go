@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -92,5 +93,49 @@ func Register(w Workload) {
 func Workloads() []Workload {
 	out := slices.Clone(registry)
 	slices.SortStableFunc(out, func(a, b Workload) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Section is a measurement that does not fit the per-operation cells of a
+// Workload, such as keeping N leases alive for a while. It runs once per
+// benchmark run, after the workloads, and returns its own part of the
+// markdown report. -run selects sections by name as it selects workloads.
+type Section struct {
+	Name string // short, unique, without spaces: "lease-keepalive"
+	Desc string // one line for the legend
+
+	// Run measures and returns markdown (a "### " heading and its tables).
+	Run func(ctx context.Context, e *Env, cfg SectionConfig) (string, error)
+
+	// Check, when set, checks the whole report of a quick run for the
+	// section's rows; the package's test calls it. It checks no timing.
+	Check func(md string) error
+}
+
+// SectionConfig is what a Section is told about the run.
+type SectionConfig struct {
+	Quick    bool      // -quick: as small and short as still says something
+	Rounds   int       // rounds of the run; the section may interleave its clients as Run does
+	Progress io.Writer // one line per measurement; never nil
+}
+
+var sections []Section
+
+// RegisterSection adds a section to the ones the command runs.
+func RegisterSection(s Section) {
+	if s.Name == "" || strings.ContainsAny(s.Name, "| \t") || s.Run == nil {
+		panic("bench: section needs a name without spaces or | and a Run: " + s.Name)
+	}
+	if slices.ContainsFunc(sections, func(o Section) bool { return o.Name == s.Name }) ||
+		slices.ContainsFunc(registry, func(o Workload) bool { return o.Name == s.Name }) {
+		panic("bench: " + s.Name + " registered twice")
+	}
+	sections = append(sections, s)
+}
+
+// Sections returns the registered sections, sorted by name.
+func Sections() []Section {
+	out := slices.Clone(sections)
+	slices.SortStableFunc(out, func(a, b Section) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
