@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/integration/etcdtest"
@@ -66,13 +68,69 @@ func TestRestart(t *testing.T) {
 	}
 }
 
-// TestCutOffLongerThanTTL: the client's only member of a three-member
-// cluster is stopped for longer than the TTL. The other two expire the
-// lease; until the client can hear that from a server it reports nothing,
-// and once its member is back it reports the lease lost, as expired.
-func TestCutOffLongerThanTTL(t *testing.T) {
-	const ttl = 2
+// TestCluster runs on one three-member cluster of processes: first its
+// leader is killed under a kept lease, then the client's only member is
+// stopped for longer than the TTL.
+func TestCluster(t *testing.T) {
 	cl := etcdtest.StartCluster(t, etcdBin, 3)
+	t.Run("leader killed", func(t *testing.T) { leaderKilled(t, cl) })
+	t.Run("cut off longer than TTL", func(t *testing.T) { cutOff(t, cl) })
+}
+
+// leaderKilled: a lease kept alive through a connection to every member
+// outlives the death of the leader: the stream (whichever member it was on)
+// goes on or is opened again, and a new leader renews the lease.
+func leaderKilled(t *testing.T, cl *etcdtest.Cluster) {
+	const ttl = 3
+	c, cnt := open(t, cl.Endpoints())
+	ctx := testCtx(t)
+	g := grant(t, c, ttl)
+	h, err := lease.KeepAlive(ctx, c, lease.ID(g.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := leaderOf(t, cl)
+	leader.Kill()
+	killed := time.Now()
+	waitFor(t, "a renewal after the leader died", func() bool { return h.LastAck().After(killed) || h.Err() != nil })
+	if err := h.Err(); err != nil {
+		t.Fatalf("keep-alive ended when the leader died: %v", err)
+	}
+	if r, err := lease.TimeToLive(ctx, c, lease.ID(g.ID)); err != nil || r.GrantedTTL != ttl {
+		t.Fatalf("the new leader's view of the lease: %+v, %v", r, err)
+	}
+	t.Logf("leader %s killed; renewed again %v later; %d keep-alive streams", leader.Name,
+		h.LastAck().Sub(killed).Round(time.Millisecond), cnt.keepAlive.Load())
+	h.Stop()
+	if err := leader.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = lease.Revoke(ctx, c, lease.ID(g.ID))
+}
+
+// leaderOf asks every member who leads and returns that member.
+func leaderOf(t *testing.T, cl *etcdtest.Cluster) *etcdtest.Member {
+	t.Helper()
+	for _, m := range cl.Members {
+		c, _ := open(t, []string{m.Endpoint()})
+		st, err := pb.NewMaintenanceClient(c.ClientConn()).Status(testCtx(t), &pb.StatusRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Leader == st.Header.MemberId {
+			return m
+		}
+	}
+	t.Fatal("no member says it leads")
+	return nil
+}
+
+// cutOff: the client's only member of a three-member cluster is stopped
+// for longer than the TTL. The other two expire the lease; until the client
+// can hear that from a server it reports nothing, and once its member is
+// back it reports the lease lost, as expired.
+func cutOff(t *testing.T, cl *etcdtest.Cluster) {
+	const ttl = 2
 	a := cl.Members[0]
 	c, _ := open(t, []string{a.Endpoint()})
 	rest, _ := open(t, cl.Endpoints()[1:])
