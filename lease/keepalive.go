@@ -3,7 +3,6 @@ package lease
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"google.golang.org/grpc"
@@ -120,10 +119,6 @@ func (h *Handle) end(err error) {
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
 	h.m.endLocked(h, err)
-}
-
-func (h *Handle) String() string {
-	return "lease " + strconv.FormatInt(h.id, 16)
 }
 
 // ctxEnded is the error of a keep-alive whose context ended.
