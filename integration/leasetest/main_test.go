@@ -128,7 +128,7 @@ func open(t *testing.T, endpoints []string) (*conn.Conn, *counter) {
 }
 
 // prefix returns a key prefix unique to the test.
-func prefix(t *testing.T) string { return "leasetest/" + t.Name() + "/" }
+func prefix(t *testing.T) string { return "leasetest/" + etcdtest.KeyPrefix(t) }
 
 // grant grants a lease of ttl seconds or fails the test.
 func grant(t *testing.T, c *conn.Conn, ttl int64) *lease.GrantResponse {
