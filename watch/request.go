@@ -50,6 +50,11 @@ func Prefix(prefix string) Request { return Request{}.WithKey(prefix).WithPrefix
 // WithConn sets the name of the connection the request is meant to run on.
 func (r Request) WithConn(name string) Request { r.conn = name; return r }
 
+// On is WithConn, for chains that start with Key or Prefix:
+//
+//	registry.Call(ctx, watch.Open, watch.Prefix("config/").On("main"))
+func (r Request) On(name string) Request { r.conn = name; return r }
+
 // Conn returns the connection name carried by the request, or "".
 func (r Request) Conn() string { return r.conn }
 
