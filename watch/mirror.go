@@ -72,13 +72,13 @@ const subscriberBuffer = 64
 // mirror back (the watch behind it pauses, see the package documentation),
 // so memory stays bounded; without a loop the mirror never waits.
 type Mirror struct {
-	c          *conn.Conn
-	key, end   string
-	page       int64
-	watch      Request // the range and stream options; the start revision is set per watch
-	stopCtx    context.CancelCauseFunc
-	wg         sync.WaitGroup
-	done       chan struct{}
+	c        *conn.Conn
+	key, end string
+	page     int64
+	watch    Request // the range and stream options; the start revision is set per watch
+	stopCtx  context.CancelCauseFunc
+	wg       sync.WaitGroup
+	done     chan struct{}
 
 	mu   sync.RWMutex
 	kvs  map[string]conn.KeyValue
