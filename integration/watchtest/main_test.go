@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3rpc"
 	"go.uber.org/goleak"
 
 	"github.com/getcd/getcd/conn"
@@ -38,6 +39,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "watchtest: build etcd:", err)
 		return 1
 	}
+	// Embedded servers send progress notifications every 300ms instead of
+	// every 10 minutes, so that WithProgressNotify can be tested. Only
+	// watches that ask for them get them.
+	v3rpc.SetProgressReportInterval(300 * time.Millisecond)
 	s, stop, err := etcdtest.StartShared()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "watchtest: starting etcd:", err)
@@ -83,5 +88,3 @@ func testCtx(t testing.TB) context.Context {
 func prefix(t testing.TB) string {
 	return "watchtest/" + strings.ReplaceAll(t.Name(), "/", "_") + "/"
 }
-
-func conn0() conn.Config { return conn.Config{} }
