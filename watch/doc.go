@@ -55,7 +55,7 @@
 // delivered twice and none is skipped; events below it are dropped should
 // the server repeat them. A Response always holds whole revisions: a
 // transaction's events are never split, and fragments (WithFragment) are
-// joined before delivery. If the next revision was compacted in the
+// delivered as the revisions in them complete. If the next revision was compacted in the
 // meantime, the watch ends with an error matching conn.ErrCompacted that
 // carries the compact revision.
 //
@@ -71,12 +71,14 @@
 //
 // Each watch buffers what its consumer has not taken yet, up to WithBuffer
 // events (DefaultBuffer; a response without events counts as one,
-// consecutive progress notifications are merged, a response is never split,
-// so the buffer may exceed its size by one response). When the buffer is
-// full, that watch alone is paused: a cancel request takes it off the
-// server, and whatever the server had already sent for it is dropped. When
-// the consumer has taken three quarters of the buffer, the watch is created
-// again from its next revision. The shared stream is never blocked by a
+// consecutive progress notifications are merged, and a revision is never
+// split, so the buffer may exceed its size by one server message). When the
+// buffer is full, that watch alone is paused: a cancel request takes it off
+// the server, and whatever the server had already sent for it is dropped.
+// When the consumer has taken three quarters of the buffer, the watch is
+// created again from its next revision, asking the server for fragments so
+// that its catch-up arrives in messages no larger than the server's request
+// size limit (see WithFragment). The shared stream is never blocked by a
 // slow consumer, memory stays bounded, and nothing is lost: a paused watch
 // receives the events it missed when it resumes (or ends with a compaction
 // error if they were compacted meanwhile).

@@ -132,7 +132,9 @@ func (l *loop) command(c command) {
 			return
 		}
 		delete(l.watches, c.w)
-		l.cancel(st)
+		if len(l.watches) > 0 {
+			l.cancel(st) // else the stream closes, which cancels it
+		}
 	case cmdResume:
 		st := l.watches[c.w]
 		if st == nil || st.state != paused {
@@ -198,7 +200,10 @@ func (l *loop) create(st *wstate) {
 		Filters:        t.Filters,
 		PrevKv:         t.PrevKv,
 		WatchId:        id,
-		Fragment:       t.Fragment,
+		// A watch created again catches up from its next revision, which
+		// may be far behind: fragments keep each message, and so the
+		// memory the watch holds, within the server's request size.
+		Fragment: t.Fragment || st.created,
 	}}})
 }
 
@@ -345,7 +350,7 @@ func (l *loop) onResponse(r *pb.WatchResponse) {
 			return // cancelled or paused: what it missed comes again on resume
 		}
 		if r.Fragment {
-			st.frag = append(st.frag, r.Events...)
+			l.onFragment(st, r)
 			return
 		}
 		evs := r.Events
@@ -357,14 +362,43 @@ func (l *loop) onResponse(r *pb.WatchResponse) {
 			l.onProgress(st, r)
 			return
 		}
-		events := convertEvents(evs, st.next)
-		if events == nil {
-			return
-		}
-		from := st.next
-		st.next = events[len(events)-1].KV.ModRevision + 1
-		l.deliver(st, Response{Header: header(r.Header), Events: events, from: from, next: st.next})
+		l.deliverEvents(st, r.Header, evs)
 	}
+}
+
+// onFragment keeps a fragment of a large response. The revisions that are
+// complete (all but the last one received, which may go on in the next
+// fragment) are delivered at once, so that a watch never holds more than
+// its buffer and one revision, however large the response, and a full
+// buffer pauses it in the middle of the response.
+func (l *loop) onFragment(st *wstate, r *pb.WatchResponse) {
+	st.frag = append(st.frag, r.Events...)
+	n := len(st.frag)
+	if n == 0 {
+		return
+	}
+	last := st.frag[n-1].Kv.GetModRevision()
+	cut := n
+	for cut > 0 && st.frag[cut-1].Kv.GetModRevision() == last {
+		cut--
+	}
+	if cut == 0 {
+		return
+	}
+	whole := st.frag[:cut]
+	st.frag = append([]*mvccpb.Event(nil), st.frag[cut:]...)
+	l.deliverEvents(st, r.Header, whole)
+}
+
+// deliverEvents delivers whole revisions, without those already delivered.
+func (l *loop) deliverEvents(st *wstate, h *pb.ResponseHeader, evs []*mvccpb.Event) {
+	events := convertEvents(evs, st.next)
+	if events == nil {
+		return
+	}
+	from := st.next
+	st.next = events[len(events)-1].KV.ModRevision + 1
+	l.deliver(st, Response{Header: header(h), Events: events, from: from, next: st.next})
 }
 
 // clientInvalidWatchID is etcd's watch ID for "no watch" (-1): the ID of

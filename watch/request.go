@@ -121,8 +121,12 @@ func (r Request) WithWatchID(id int64) Request {
 }
 
 // WithFragment lets the server split a response larger than its request
-// size limit into fragments. getcd joins them again before delivery, so a
-// Response always holds whole revisions.
+// size limit (--max-request-bytes plus 512 KiB) into fragments; without
+// it, a watch that starts far behind the store (WithStartRevision) may
+// receive up to 1,000 revisions in one message. getcd delivers the
+// revisions of the fragments as they complete, so a Response still holds
+// whole revisions. A watch that getcd creates again (after a pause or a
+// stream failure) always asks for fragments.
 func (r Request) WithFragment() Request { r.set |= optFragment; return r }
 
 // WithProgressNotify asks the server to send a progress notification

@@ -6,6 +6,7 @@ package watchtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -88,3 +89,5 @@ func testCtx(t testing.TB) context.Context {
 func prefix(t testing.TB) string {
 	return "watchtest/" + strings.ReplaceAll(t.Name(), "/", "_") + "/"
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
