@@ -33,6 +33,9 @@ type Watcher struct {
 	paused      bool
 	resumeAsked bool
 	stop        func() bool // unregisters the context callback
+	created     bool // the server created the watch once
+	isStarted   bool
+	startc      chan struct{} // closed when the server first created the watch, or it ended
 	notify      chan struct{}
 	done        chan struct{}
 }
@@ -46,6 +49,7 @@ func newWatcher(g *group, tmpl *pb.WatchCreateRequest, r Request) *Watcher {
 		limit:         limit,
 		low:           limit / 4,
 		enqNext:       tmpl.StartRevision,
+		startc:        make(chan struct{}),
 		notify:        make(chan struct{}, 1),
 		done:          make(chan struct{}),
 	}
@@ -230,7 +234,17 @@ func (w *Watcher) started(next int64) {
 		w.enqNext = next
 	}
 	w.last = nil
+	w.created = true
+	w.markStartedLocked()
 	w.mu.Unlock()
+}
+
+// markStartedLocked releases Open, once.
+func (w *Watcher) markStartedLocked() {
+	if !w.isStarted {
+		w.isStarted = true
+		close(w.startc)
+	}
 }
 
 // resuming records the stream failure the watch is recovering from.
@@ -259,6 +273,7 @@ func (w *Watcher) end(e *Error) {
 		e.Last = w.last
 	}
 	w.err = e
+	w.markStartedLocked()
 	stop := w.stop
 	w.mu.Unlock()
 	close(w.done)
@@ -283,6 +298,7 @@ func (w *Watcher) endByUser(cause error) {
 	clear(w.queue)
 	w.queue, w.head, w.queued = nil, 0, 0
 	w.err = &Error{Cause: cause, Next: next, Last: w.last}
+	w.markStartedLocked()
 	stop := w.stop
 	w.mu.Unlock()
 	close(w.done)
