@@ -33,7 +33,7 @@ type Watcher struct {
 	paused      bool
 	resumeAsked bool
 	stop        func() bool // unregisters the context callback
-	created     bool // the server created the watch once
+	created     bool        // the server created the watch once
 	isStarted   bool
 	startc      chan struct{} // closed when the server first created the watch, or it ended
 	notify      chan struct{}

@@ -286,7 +286,7 @@ func TestCreatedNotifyAndStartRevision(t *testing.T) {
 		t.Errorf("got %v, want %s", got, want)
 	}
 
-	plain, err := watch.Open(ctx, c, watch.Key(p+"k"))
+	plain, err := watch.Open(ctx, c, watch.Key(p+"k").WithStartRevision(revs[2]+1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,9 +343,12 @@ func TestByName(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := prefix(t)
-	w, err := registry.CallIn(ctx, reg, watch.Open, watch.Prefix(p).On(name))
+	w, err := registry.CallIn(ctx, reg, watch.Open, watch.Prefix(p).WithCreatedNotify().On(name))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r, err := w.Next(ctx); err != nil || !r.Created {
+		t.Fatalf("%+v, %v; want created", r, err)
 	}
 	defer w.Close()
 	m, err := registry.CallIn(ctx, reg, watch.OpenMirror, watch.On(name).WithKey(p).WithPrefix())
