@@ -8,7 +8,9 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -182,7 +184,12 @@ func RunWatch(ctx context.Context, e *Env, cfg WatchConfig) ([]WatchResult, erro
 		for round := range cfg.Rounds {
 			for k := range numClients {
 				c := Client((int(k) + round + ni) % int(numClients))
-				r, err := runFanout(ctx, e, c, n, round, cfg)
+				var r WatchResult
+				var err error
+				// The watches' goroutines, getcd's and gRPC's included,
+				// start inside and carry the labels in a CPU profile.
+				labels := pprof.Labels("client", c.String(), "workload", watchWorkload, "watchers", strconv.Itoa(n))
+				pprof.Do(ctx, labels, func(ctx context.Context) { r, err = runFanout(ctx, e, c, n, round, cfg) })
 				if err != nil {
 					return nil, fmt.Errorf("bench: watch %d %s: %w", n, c, err)
 				}
