@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"slices"
 	"testing"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -118,5 +119,31 @@ func TestConvertEvents(t *testing.T) {
 	}
 	if all := convertEvents(evs, 0); len(all) != 3 || !all[0].IsCreate() {
 		t.Errorf("convertEvents from 0 = %+v", all)
+	}
+}
+
+// TestEventsResume checks that leaving an Events loop in the middle of a
+// response keeps the rest for the next loop.
+func TestEventsResume(t *testing.T) {
+	w := newWatcher(closedGroup(), &pb.WatchCreateRequest{}, Key("k"))
+	w.push(Response{Events: eventsAt(3, 3, 4), from: 3, next: 5})
+	w.push(Response{Events: eventsAt(7), from: 5, next: 8})
+	var got []int64
+	for ev, err := range w.Events() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ev.KV.ModRevision)
+		break
+	}
+	w.end(&Error{Cause: ErrClosed, Next: 8})
+	for ev, err := range w.Events() {
+		if err != nil {
+			break
+		}
+		got = append(got, ev.KV.ModRevision)
+	}
+	if want := []int64{3, 3, 4, 7}; !slices.Equal(got, want) {
+		t.Errorf("events %v, want %v", got, want)
 	}
 }

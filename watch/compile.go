@@ -71,7 +71,7 @@ func (r Request) compileMirror() (key, end string, err error) {
 		return "", "", err
 	}
 	if r.page < 0 {
-		return "", "", errs.Field("watch", kind, "page_size", errs.Negative(r.page))
+		return "", "", errs.Field("watch", kind, "page_size", errs.Negative(int64(r.page)))
 	}
 	k, e, err := r.keyRange(kind, wire.Copy)
 	if err != nil {
@@ -139,7 +139,7 @@ func (r Request) bufferSize() int {
 }
 
 // pageSize is the effective page size of a mirror.
-func (r Request) pageSize() int64 {
+func (r Request) pageSize() int {
 	if r.page == 0 {
 		return DefaultPageSize
 	}

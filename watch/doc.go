@@ -5,8 +5,9 @@
 //
 //	w, err := watch.Open(ctx, c, watch.Prefix("config/").WithPrevKV())
 //	if err != nil {
-//		return err // invalid request, or closed connection: nothing was sent
+//		return err // invalid request, closed connection, or refused by the server
 //	}
+//	// The watch is in place: every change from here on is delivered.
 //	defer w.Close()
 //	for ev, err := range w.Events() {
 //		if err != nil {
@@ -41,9 +42,10 @@
 //     watches wait, as does RequestProgress;
 //   - active: create requests are answered and events flow;
 //   - resuming: the stream failed (endpoint down, member restarted, leader
-//     lost, auth token expired); after a short backoff a new stream is
-//     opened, on any endpoint, and every watch is created again from its
-//     next revision;
+//     lost, auth token expired); a new stream is opened, on any endpoint, at
+//     once if the old one had worked or after re-authenticating, otherwise
+//     after a backoff of 50 ms doubling to 2 s, and every watch is created
+//     again from its next revision (the connection's logger says so);
 //   - closed: the last watch ended or the connection closed.
 //
 // # Exactly once, in order

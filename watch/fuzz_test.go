@@ -79,7 +79,7 @@ func decodeChain(data []byte) (watch.Request, model) {
 			r = r.WithKeyBytes([]byte(m.key))
 			m.used["key"]++
 		case 17:
-			r = r.WithPageSize(d.Int())
+			r = r.WithPageSize(int(d.Int()))
 			m.used["page_size"]++
 		}
 	}

@@ -81,8 +81,7 @@ type loop struct {
 	retry    *time.Timer
 	retryC   <-chan time.Time
 	reauth   error // auth failure to recover from on the next stream
-	lastErr  error
-	progress bool // a progress request waits for a stream
+	progress bool  // a progress request waits for a stream
 }
 
 // run is the owner goroutine. It exits when the group has no watch left
@@ -251,7 +250,6 @@ func (l *loop) onSession(m sessionMsg) {
 func (l *loop) fail(err error) {
 	got := l.sess != nil && l.sess.got
 	l.stopSession()
-	l.lastErr = err
 	if errors.Is(err, conn.ErrInvalidAuthToken) || errors.Is(err, conn.ErrAuthOldRevision) {
 		l.reauth = err
 	}
@@ -268,6 +266,7 @@ func (l *loop) fail(err error) {
 	if len(l.watches) == 0 {
 		return
 	}
+	l.g.m.x.Logger().Info("getcd: watch stream ended, resuming its watches", "watches", len(l.watches), "err", err)
 	switch {
 	case got || l.reauth != nil:
 		l.backoff = 0
@@ -430,7 +429,7 @@ func (l *loop) onCreated(r *pb.WatchResponse) {
 	}
 	if r.WatchId != st.id {
 		l.fail(l.g.m.x.Error(context.Background(), methodWatch, nil, connx.Read,
-			errors.New("watch: server created watch "+itoa(r.WatchId)+" where "+itoa(st.id)+" was asked")))
+			errors.New("watch: the server created watch "+itoa(r.WatchId)+" where "+itoa(st.id)+" was asked (etcd before 3.4 ignores watch IDs)")))
 		return
 	}
 	st.state = active

@@ -74,7 +74,7 @@ const subscriberBuffer = 64
 type Mirror struct {
 	c        *conn.Conn
 	key, end string
-	page     int64
+	page     int
 	watch    Request // the range and stream options; the start revision is set per watch
 	stopCtx  context.CancelCauseFunc
 	wg       sync.WaitGroup

@@ -28,7 +28,7 @@ type Request struct {
 	rev    int64
 	id     int64
 	buffer int
-	page   int64
+	page   int
 }
 
 // New returns an empty request, the start of every chain:
@@ -158,7 +158,7 @@ func (r Request) WithBuffer(events int) Request {
 
 // WithPageSize sets how many keys a mirror reads per request when it lists
 // its range; zero means DefaultPageSize. Only mirrors use it.
-func (r Request) WithPageSize(n int64) Request {
+func (r Request) WithPageSize(n int) Request {
 	r.page = n
 	r.set |= optPageSize
 	return r

@@ -34,6 +34,7 @@ type Watcher struct {
 	resumeAsked bool
 	stop        func() bool // unregisters the context callback
 	created     bool        // the server created the watch once
+	dropped     bool        // ended by the user, the queue dropped
 	isStarted   bool
 	startc      chan struct{} // closed when the server first created the watch, or it ended
 	notify      chan struct{}
@@ -114,7 +115,9 @@ func (w *Watcher) Responses() iter.Seq2[Response, error] {
 
 // Events iterates over the watch's events one by one, skipping
 // notifications. When the watch ends the last pair holds its final error.
-// Leaving the loop early does not end the watch; Close does.
+// Leaving the loop early does not end the watch (Close does), and the
+// events of the response it was in the middle of come first in the next
+// loop or Next.
 func (w *Watcher) Events() iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		for {
@@ -123,8 +126,9 @@ func (w *Watcher) Events() iter.Seq2[Event, error] {
 				yield(Event{}, err)
 				return
 			}
-			for _, ev := range r.Events {
+			for i, ev := range r.Events {
 				if !yield(ev, nil) {
+					w.unpop(r, i+1)
 					return
 				}
 			}
@@ -170,6 +174,28 @@ func (w *Watcher) RequestProgress(ctx context.Context) error {
 		return w.g.m.closedError()
 	}
 	return nil
+}
+
+// unpop puts back the events of r from index i on, which the consumer has
+// not taken, at the head of the queue.
+func (w *Watcher) unpop(r Response, i int) {
+	if i >= len(r.Events) {
+		return
+	}
+	r.Events = r.Events[i:]
+	r.from = r.Events[0].KV.ModRevision
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dropped {
+		return // ended by the user: nothing more is delivered
+	}
+	if w.head > 0 {
+		w.head--
+		w.queue[w.head] = r
+	} else {
+		w.queue = append([]Response{r}, w.queue...)
+	}
+	w.queued += r.cost()
 }
 
 // popLocked removes the head of the queue. It reports whether the watch
@@ -296,7 +322,7 @@ func (w *Watcher) endByUser(cause error) {
 		next = w.queue[w.head].from
 	}
 	clear(w.queue)
-	w.queue, w.head, w.queued = nil, 0, 0
+	w.queue, w.head, w.queued, w.dropped = nil, 0, 0, true
 	w.err = &Error{Cause: cause, Next: next, Last: w.last}
 	w.markStartedLocked()
 	stop := w.stop

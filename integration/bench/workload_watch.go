@@ -417,34 +417,36 @@ func openWatchers(ctx context.Context, c Client, eps []string, prefix string, f 
 		}
 		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		stream, err := pb.NewWatchClient(cc).Watch(sctx, grpc.WaitForReady(true))
-		if err == nil {
-			for i := 0; i < f.n && err == nil; i++ {
-				err = stream.Send(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: &pb.WatchCreateRequest{
-					Key: []byte(prefix), RangeEnd: []byte(prefixEnd(prefix))}}})
-			}
-		}
-		// The server numbers a new stream's watches 0, 1, ... in order.
-		for created := 0; err == nil && created < f.n; {
-			var r *pb.WatchResponse
-			if r, err = stream.Recv(); err == nil && r.Created {
-				if r.Canceled || r.WatchId != int64(created) {
-					err = fmt.Errorf("raw watch %d created as %d: %s", created, r.WatchId, r.CancelReason)
-				}
-				created++
-			}
-		}
 		if err != nil {
 			cancel()
 			cc.Close()
 			return nil, err
 		}
+		// The reader runs before the creates go out: the server stops
+		// reading requests while its answers wait to be read.
+		created := make(chan error, 1)
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
+			n := 0
 			for {
 				r, err := stream.Recv()
 				if err != nil {
+					if n < f.n {
+						created <- err
+					}
 					return
+				}
+				if r.Created {
+					// The server numbers a new stream's watches 0, 1, ... in order.
+					if r.Canceled || r.WatchId != int64(n) {
+						created <- fmt.Errorf("raw watch %d created as %d: %s", n, r.WatchId, r.CancelReason)
+						return
+					}
+					if n++; n == f.n {
+						created <- nil
+					}
+					continue
 				}
 				if i := int(r.WatchId); i >= 0 && i < f.n {
 					for _, ev := range r.Events {
@@ -453,6 +455,19 @@ func openWatchers(ctx context.Context, c Client, eps []string, prefix string, f 
 				}
 			}
 		}()
+		for i := 0; i < f.n && err == nil; i++ {
+			err = stream.Send(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: &pb.WatchCreateRequest{
+				Key: []byte(prefix), RangeEnd: []byte(prefixEnd(prefix))}}})
+		}
+		if err == nil {
+			err = <-created
+		}
+		if err != nil {
+			cancel()
+			readers.Wait()
+			cc.Close()
+			return nil, err
+		}
 		return &watchers{close: func() {
 			cancel()
 			readers.Wait()
