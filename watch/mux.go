@@ -26,11 +26,17 @@ type mux struct {
 
 func newMux(x connx.Conn) *mux {
 	m := &mux{x: x, closing: make(chan struct{})}
+	// The reader of a stream may run ahead of the owner by a few
+	// responses, so that it keeps draining the stream while the owner
+	// waits for the scheduler behind the consumers it woke.
 	for i := range m.groups {
-		m.groups[i] = &group{m: m, requireLeader: i == 0, wake: make(chan struct{}, 1), in: make(chan sessionMsg)}
+		m.groups[i] = &group{m: m, requireLeader: i == 0, wake: make(chan struct{}, 1), in: make(chan sessionMsg, readAhead)}
 	}
 	return m
 }
+
+// readAhead is how many responses a stream's reader may hold for the owner.
+const readAhead = 64
 
 // muxOf returns the connection's mux, creating it on first use.
 func muxOf(x connx.Conn) (*mux, error) {
