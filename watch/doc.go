@@ -78,12 +78,19 @@
 // buffer is full, that watch alone is paused: a cancel request takes it off
 // the server, and whatever the server had already sent for it is dropped.
 // When the consumer has taken three quarters of the buffer, the watch is
-// created again from its next revision, asking the server for fragments so
-// that its catch-up arrives in messages no larger than the server's request
-// size limit (see WithFragment). The shared stream is never blocked by a
-// slow consumer, memory stays bounded, and nothing is lost: a paused watch
+// created again from its next revision, asking the server for fragments
+// (see WithFragment). The shared stream is never blocked by a slow
+// consumer, memory stays bounded, and nothing is lost: a paused watch
 // receives the events it missed when it resumes (or ends with a compaction
 // error if they were compacted meanwhile).
+//
+// While a paused watch is stopped, it holds its buffer and nothing more.
+// While it catches up, the server sends what it missed in messages of up to
+// 1,000 revisions; etcd fragments them, except the part it gathered before
+// it confirmed the re-created watch, which it sends whole. So a consumer
+// that catches up on large transactions briefly holds one such message in
+// memory besides its buffer; a larger WithBuffer means fewer pauses and so
+// fewer catch-ups.
 //
 // # Ends
 //

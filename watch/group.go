@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -26,6 +27,8 @@ type group struct {
 	running       bool      // guarded by m.mu
 	wake          chan struct{}
 	in            chan sessionMsg
+	ahead         atomic.Int64  // bytes of the responses in in
+	drained       chan struct{} // the owner took a response from in
 }
 
 type cmdKind uint8
@@ -97,6 +100,13 @@ func (g *group) run() {
 			}
 		case msg := <-g.in:
 			l.onSession(msg)
+			if msg.size > 0 {
+				g.ahead.Add(-msg.size)
+				select {
+				case g.drained <- struct{}{}:
+				default:
+				}
+			}
 		case <-l.retryC:
 			l.retryC = nil
 			l.start()

@@ -30,13 +30,19 @@ func newMux(x connx.Conn) *mux {
 	// responses, so that it keeps draining the stream while the owner
 	// waits for the scheduler behind the consumers it woke.
 	for i := range m.groups {
-		m.groups[i] = &group{m: m, requireLeader: i == 0, wake: make(chan struct{}, 1), in: make(chan sessionMsg, readAhead)}
+		m.groups[i] = &group{m: m, requireLeader: i == 0, wake: make(chan struct{}, 1),
+			in: make(chan sessionMsg, readAhead), drained: make(chan struct{}, 1)}
 	}
 	return m
 }
 
-// readAhead is how many responses a stream's reader may hold for the owner.
-const readAhead = 64
+// How far a stream's reader may run ahead of the owner: at most readAhead
+// responses of at most readAheadBytes of keys and values in all (one
+// response whatever its size).
+const (
+	readAhead      = 64
+	readAheadBytes = 1 << 20
+)
 
 // muxOf returns the connection's mux, creating it on first use.
 func muxOf(x connx.Conn) (*mux, error) {

@@ -126,7 +126,8 @@ func (r Request) WithWatchID(id int64) Request {
 // receive up to 1,000 revisions in one message. getcd delivers the
 // revisions of the fragments as they complete, so a Response still holds
 // whole revisions. A watch that getcd creates again (after a pause or a
-// stream failure) always asks for fragments.
+// stream failure) always asks for fragments. (etcd does not fragment the
+// events it gathered for a watch before it confirmed its creation.)
 func (r Request) WithFragment() Request { r.set |= optFragment; return r }
 
 // WithProgressNotify asks the server to send a progress notification

@@ -44,6 +44,7 @@ type session struct {
 type sessionMsg struct {
 	s    *session
 	resp *pb.WatchResponse
+	size int64 // of resp's keys and values, counted in the group's read-ahead
 	err  error
 }
 
@@ -119,10 +120,46 @@ func (s *session) recv(reauth error) {
 			s.fail(p, err)
 			return
 		}
-		if !s.report(sessionMsg{resp: resp}) {
+		size := respSize(resp)
+		if !s.waitAhead(size) {
+			return
+		}
+		s.g.ahead.Add(size)
+		if !s.report(sessionMsg{resp: resp, size: size}) {
+			s.g.ahead.Add(-size)
 			return
 		}
 	}
+}
+
+// waitAhead waits until a response of size bytes fits in the read-ahead:
+// at once if nothing is ahead. It reports false if the session ended.
+func (s *session) waitAhead(size int64) bool {
+	for {
+		ahead := s.g.ahead.Load()
+		if ahead == 0 || ahead+size <= readAheadBytes {
+			return true
+		}
+		select {
+		case <-s.g.drained:
+		case <-s.ctx.Done():
+			return false
+		}
+	}
+}
+
+// respSize is the size of a response's keys and values, the bulk of it.
+func respSize(r *pb.WatchResponse) int64 {
+	n := int64(64)
+	for _, ev := range r.Events {
+		if kv := ev.Kv; kv != nil {
+			n += int64(len(kv.Key) + len(kv.Value))
+		}
+		if kv := ev.PrevKv; kv != nil {
+			n += int64(len(kv.Key) + len(kv.Value))
+		}
+	}
+	return n
 }
 
 func (s *session) sendLoop(cs grpc.ClientStream) {

@@ -124,9 +124,10 @@ func TestSlowConsumer(t *testing.T) {
 		events, total>>20, written.Round(time.Millisecond), s.cancels, len(s.creates),
 		mib(liveWhileStopped), mib(peakLive.Load()), mib(allocWhileStopped), mib(peakAlloc.Load()))
 	// While the consumer is stopped the watch holds at most its buffer.
-	// (While it catches up, gRPC's pool of receive buffers for the
-	// fragments of the catch-up adds to the live heap; that does not grow
-	// with the number of events either, as the soak shows.)
+	// While it catches up, the resumed watch receives up to 1,000
+	// revisions per message, and etcd sends the first part of a catch-up
+	// unfragmented (see the package documentation): the overall peak is
+	// reported, not bounded here.
 	if grown := liveWhileStopped - min(base, liveWhileStopped); grown > total/4 {
 		t.Errorf("live heap grew by %d MiB while %d MiB of events went to a stopped consumer: not bounded", grown>>20, total>>20)
 	}
