@@ -317,12 +317,8 @@ func TestWatchID(t *testing.T) {
 	if s := st.snapshot(); len(s.creates) != 1 || s.creates[0].WatchId != 4242 {
 		t.Fatalf("create requests %v; want one with watch_id 4242", s.creates)
 	}
-	w2, err := watch.Open(ctx, c, watch.Key(p+"k").WithWatchID(4242))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w2.Next(ctx); !errors.Is(err, watch.ErrIDInUse) {
-		t.Errorf("second watch with the same ID: %v, want ErrIDInUse", err)
+	if w2, err := watch.Open(ctx, c, watch.Key(p+"k").WithWatchID(4242)); !errors.Is(err, watch.ErrIDInUse) || w2 != nil {
+		t.Errorf("second watch with the same ID: %v, %v; want ErrIDInUse", w2, err)
 	}
 	if _, err := c.Put(ctx, kv.New().WithKey(p+"k").WithValue("v")); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	"google.golang.org/grpc"
 
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
@@ -164,17 +165,15 @@ func TestRequireLeaderStreams(t *testing.T) {
 // conn.ErrClosed.
 func TestGoroutinesEnd(t *testing.T) {
 	ctx := testCtx(t)
-	c, err := conn.New(ctx, conn.Config{Endpoints: shared.Endpoints()})
+	// Without gRPC's health check: its stream (and the embedded server's
+	// end of it) may start after conn.New returns, and belongs to neither
+	// the watches nor this test.
+	c, err := conn.New(ctx, conn.Config{Endpoints: shared.Endpoints(), DialOptions: []grpc.DialOption{grpc.WithDisableHealthCheck()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	// The connection's health-check stream and the embedded server's end
-	// of it may start after conn.New returns; they belong to neither the
-	// watches nor this test.
-	before := []goleak.Option{goleak.IgnoreCurrent(),
-		goleak.IgnoreAnyFunction("google.golang.org/grpc/health.(*Server).Watch"),
-		goleak.IgnoreAnyFunction("google.golang.org/grpc/health.clientHealthCheck")}
+	before := []goleak.Option{goleak.IgnoreCurrent()}
 	p := prefix(t)
 	var ws []*watch.Watcher
 	for i := range 20 {
