@@ -27,9 +27,9 @@ import (
 	"github.com/getcd/getcd/watch"
 )
 
-// The watch fan-out benchmark does not fit the Op model (one operation
-// repeated per goroutine): what it measures is events delivered to many
-// watchers. Each cell (watchers N, client) opens N watches of one prefix on
+// The watch fan-out is a Section: it does not fit the Op model (one
+// operation repeated per goroutine), since what it measures is events
+// delivered to many watchers. Each cell (watchers N, client) opens N watches of one prefix on
 // a connection of its own, then writers put keys under the prefix, each
 // waiting until all N watches have delivered its put before the next one
 // (a closed loop, so that no client is measured while it falls behind).
@@ -188,7 +188,7 @@ func RunWatch(ctx context.Context, e *Env, cfg WatchConfig) ([]WatchResult, erro
 				var err error
 				// The watches' goroutines, getcd's and gRPC's included,
 				// start inside and carry the labels in a CPU profile.
-				labels := pprof.Labels("client", c.String(), "workload", watchWorkload, "watchers", strconv.Itoa(n))
+				labels := pprof.Labels("client", c.String(), "workload", "watch-fanout", "watchers", strconv.Itoa(n))
 				pprof.Do(ctx, labels, func(ctx context.Context) { r, err = runFanout(ctx, e, c, n, round, cfg) })
 				if err != nil {
 					return nil, fmt.Errorf("bench: watch %d %s: %w", n, c, err)

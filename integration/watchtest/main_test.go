@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -85,9 +84,8 @@ func testCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// prefix gives each test its own key space on the shared server.
-func prefix(t testing.TB) string {
-	return "watchtest/" + strings.ReplaceAll(t.Name(), "/", "_") + "/"
-}
+// prefix gives each test its own key space on the shared server, one no
+// earlier run has written to.
+func prefix(t testing.TB) string { return etcdtest.KeyPrefix(t) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
