@@ -61,12 +61,8 @@ func newWatcher(g *group, tmpl *pb.WatchCreateRequest, r Request) *Watcher {
 // later call) or ctx ends (ctx's error; the watch goes on).
 func (w *Watcher) Next(ctx context.Context) (Response, error) { return w.next(ctx) }
 
-// next is Next; a nil ctx waits until a response arrives or the watch ends.
 func (w *Watcher) next(ctx context.Context) (Response, error) {
-	var cancel <-chan struct{}
-	if ctx != nil {
-		cancel = ctx.Done()
-	}
+	cancel := ctx.Done() // nil, so never ready, for the iterators' context.Background()
 	for {
 		w.mu.Lock()
 		if w.head < len(w.queue) {
@@ -101,7 +97,7 @@ func (w *Watcher) next(ctx context.Context) (Response, error) {
 func (w *Watcher) Responses() iter.Seq2[Response, error] {
 	return func(yield func(Response, error) bool) {
 		for {
-			r, err := w.next(nil)
+			r, err := w.next(context.Background())
 			if err != nil {
 				yield(Response{}, err)
 				return
@@ -121,7 +117,7 @@ func (w *Watcher) Responses() iter.Seq2[Response, error] {
 func (w *Watcher) Events() iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		for {
-			r, err := w.next(nil)
+			r, err := w.next(context.Background())
 			if err != nil {
 				yield(Event{}, err)
 				return
