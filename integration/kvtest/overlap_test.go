@@ -111,13 +111,24 @@ type fop struct {
 	then, els []fop
 }
 
+// allFF reports whether every byte of s is 0xff (true for ""): the prefix of
+// such a key has no finite range end.
+func allFF(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != 0xff {
+			return false
+		}
+	}
+	return true
+}
+
 // openEnded reports whether a delete runs to the end of the key space.
 func (f fop) openEnded() bool {
 	switch f.form {
 	case fRange:
 		return f.end == "\x00"
 	case fPrefix:
-		return strings.Trim(f.key, "\xff") == ""
+		return allFF(f.key)
 	case fFromKey, fAll:
 		return true
 	}
