@@ -289,7 +289,10 @@ func TestByName(t *testing.T) {
 		func() error { _, err := election.Campaign(ctx, c, election.Name("").WithSession(s)); return err }(),
 		func() error { _, err := election.Leader(ctx, c, election.New()); return err }(),
 		func() error { _, err := election.ServerCampaign(ctx, c, election.Name(n).WithLease(-1)); return err }(),
-		func() error { _, err := election.Proclaim(ctx, c, election.Of(election.LeaderKey{Name: n, Key: n + "/x", Rev: 1, Lease: 1})); return err }(),
+		func() error {
+			_, err := election.Proclaim(ctx, c, election.Of(election.LeaderKey{Name: n, Key: n + "/x", Rev: 1, Lease: 1}))
+			return err
+		}(),
 	} {
 		if !errors.Is(err, kv.ErrInvalidRequest) {
 			t.Errorf("invalid request: %v", err)
