@@ -71,15 +71,21 @@ func ServerCampaign(ctx context.Context, c *conn.Conn, r Request) (*CampaignResp
 			return nil, err
 		}
 	}
-	req := electionpb.AppendCampaignRequest(nil, []byte(r.name), id, []byte(r.value))
-	out, err := invoke(ctx, c, 0, MethodCampaign, connx.Write, req)
+	x, err := connx.Get(c)
+	if err != nil {
+		return nil, err
+	}
+	// No per-request timeout: the server answers when the candidate leads,
+	// which takes as long as the candidates before it lead; ctx bounds it.
+	out := &emptypb.Empty{}
+	err = x.Invoke(ctx, MethodCampaign, message(electionpb.AppendCampaignRequest(nil, []byte(r.name), id, []byte(r.value))), out, connx.Write)
 	if err != nil {
 		if errors.Is(err, conn.ErrUnknownOutcome) {
 			cleanup(ctx, c, LeaderKey{Name: r.name, Key: keyOf(r.name, id), Lease: id}, 0)
 		}
 		return nil, err
 	}
-	resp, err := electionpb.DecodeCampaignResponse(out)
+	resp, err := electionpb.DecodeCampaignResponse(out.ProtoReflect().GetUnknown())
 	if err != nil {
 		return nil, badResponse(MethodCampaign, err)
 	}

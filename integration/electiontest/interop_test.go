@@ -8,6 +8,7 @@ import (
 
 	"go.etcd.io/etcd/client/v3/concurrency"
 
+	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/election"
 	"github.com/getcd/getcd/lease"
@@ -20,8 +21,8 @@ func TestOfficialLeaderObserved(t *testing.T) {
 	ctx := testCtx(t)
 	n := name(t)
 	cli := official(t)
-	os := officialSession(t, cli, 10)
-	oe := concurrency.NewElection(os, n)
+	osess := officialSession(t, cli, 10)
+	oe := concurrency.NewElection(osess, n)
 	c, _ := open(t, nil)
 	obs := observe(t, clientObserve(c, election.Name(n)))
 	obs.next(t) // vacant
@@ -240,5 +241,50 @@ func TestServerCampaignUnknownLease(t *testing.T) {
 	t.Logf("server-side campaign with a revoked lease: %v", err)
 	if g, err := c.Get(ctx, kv.New().WithKey(n+"/").WithPrefix()); err != nil || len(g.KVs) != 0 {
 		t.Fatalf("keys: %v, %v; want none", keys(g), err)
+	}
+}
+
+// TestCampaignOutlastsRequestTimeout: a connection's RequestTimeout bounds
+// each call, not a campaign's wait: both kinds of campaign wait behind a
+// leader for longer than it and then lead.
+func TestCampaignOutlastsRequestTimeout(t *testing.T) {
+	ctx := testCtx(t)
+	n := name(t)
+	c, _ := open(t, nil)
+	short, err := conn.New(ctx, conn.Config{Endpoints: shared.Endpoints(), RequestTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer short.Close()
+	s := session(t, c, 10)
+	for _, kind := range []string{"client-side", "server-side"} {
+		l, err := election.Campaign(ctx, c, election.Name(n).WithSession(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2 := session(t, c, 10)
+		done := make(chan error, 1)
+		go func() {
+			if kind == "client-side" {
+				l2, err := election.Campaign(ctx, short, election.Name(n).WithSession(s2))
+				if err == nil {
+					_, err = l2.Resign(ctx)
+				}
+				done <- err
+				return
+			}
+			r, err := election.ServerCampaign(ctx, short, election.Name(n).WithSession(s2))
+			if err == nil {
+				_, err = election.ServerResign(ctx, short, election.Of(r.Leader))
+			}
+			done <- err
+		}()
+		time.Sleep(600 * time.Millisecond) // three request timeouts
+		if _, err := l.Resign(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("%s campaign behind a leader on a connection with a request timeout: %v", kind, err)
+		}
 	}
 }
