@@ -239,8 +239,9 @@ func observeOnce(ctx context.Context, x connx.Conn, req []byte, fn func(LeaderIn
 		return x.Error(ctx, MethodObserve, nil, connx.Read, err)
 	}
 	p, _ := peer.FromContext(cs.Context())
-	if err := cs.SendMsg(message(req)); err == nil {
-		err = cs.CloseSend()
+	// A failed send says only io.EOF; RecvMsg returns the stream's status.
+	if cs.SendMsg(message(req)) == nil {
+		_ = cs.CloseSend()
 	}
 	for {
 		out := &emptypb.Empty{}
