@@ -334,3 +334,42 @@ func hex(id int64) string {
 	}
 	return string(b)
 }
+
+// TestCancelledAnywhere cancels campaigns behind a leader after growing
+// delays, so that the cancellation falls before the create, while it is
+// in flight (its outcome unknown: the key is cleaned up by its lease), and
+// while the campaign waits: no key is ever left behind.
+func TestCancelledAnywhere(t *testing.T) {
+	ctx := testCtx(t)
+	n := name(t)
+	ca, _ := open(t, nil)
+	cb, _ := open(t, nil)
+	sa, sb := session(t, ca, 10), session(t, cb, 10)
+	a, err := election.Campaign(ctx, ca, election.Name(n).WithSession(sa))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := 0
+	for i := range 40 {
+		wctx, cancel := context.WithTimeout(ctx, time.Duration(i)*250*time.Microsecond)
+		_, err := election.Campaign(wctx, cb, election.Name(n).WithSession(sb).WithValue("b"))
+		cancel()
+		if err == nil {
+			t.Fatal("a campaign behind a leader won")
+		}
+		if errors.Is(err, conn.ErrUnknownOutcome) {
+			unknown++
+		}
+		g, err := ca.Get(ctx, kv.New().WithKey(n+"/").WithPrefix())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.KVs) != 1 || string(g.KVs[0].Key) != a.Key().Key {
+			t.Fatalf("after a campaign cancelled after %v: keys %v, want only the leader's", time.Duration(i)*250*time.Microsecond, keys(g))
+		}
+	}
+	t.Logf("%d of 40 cancelled campaigns had a create of unknown outcome", unknown)
+	if _, err := a.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
