@@ -24,11 +24,11 @@ import (
 
 // Full gRPC method names of etcd's server-side Election service.
 const (
-	MethodCampaign = electionpb.MethodCampaign
-	MethodProclaim = electionpb.MethodProclaim
-	MethodLeader   = electionpb.MethodLeader
-	MethodObserve  = electionpb.MethodObserve
-	MethodResign   = electionpb.MethodResign
+	MethodCampaign = "/v3electionpb.Election/Campaign"
+	MethodProclaim = "/v3electionpb.Election/Proclaim"
+	MethodLeader   = "/v3electionpb.Election/Leader"
+	MethodObserve  = "/v3electionpb.Election/Observe"
+	MethodResign   = "/v3electionpb.Election/Resign"
 )
 
 // ErrBadResponse is matched by the error of a server-side call whose answer

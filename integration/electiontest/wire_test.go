@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
+	"github.com/getcd/getcd/election"
 	"github.com/getcd/getcd/internal/electionpb"
 )
 
@@ -227,4 +228,27 @@ func FuzzWire(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMethodNames checks the method names against etcd's service
+// descriptor, and that Observe is its one server-streaming method.
+func TestMethodNames(t *testing.T) {
+	want := map[string]string{
+		"Campaign": election.MethodCampaign, "Proclaim": election.MethodProclaim, "Leader": election.MethodLeader,
+		"Resign": election.MethodResign,
+	}
+	desc := epb.Election_ServiceDesc
+	for _, m := range desc.Methods {
+		if got := "/" + desc.ServiceName + "/" + m.MethodName; want[m.MethodName] != got {
+			t.Errorf("%s: getcd calls %q, etcd serves %q", m.MethodName, want[m.MethodName], got)
+		}
+		delete(want, m.MethodName)
+	}
+	if len(want) > 0 {
+		t.Errorf("etcd serves no unary %v", want)
+	}
+	if len(desc.Streams) != 1 || "/"+desc.ServiceName+"/"+desc.Streams[0].StreamName != election.MethodObserve ||
+		!desc.Streams[0].ServerStreams || desc.Streams[0].ClientStreams {
+		t.Errorf("streams %+v, want Observe, server streaming only", desc.Streams)
+	}
 }

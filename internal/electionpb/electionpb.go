@@ -33,15 +33,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Full gRPC method names of etcd's Election service.
-const (
-	MethodCampaign = "/v3electionpb.Election/Campaign"
-	MethodProclaim = "/v3electionpb.Election/Proclaim"
-	MethodLeader   = "/v3electionpb.Election/Leader"
-	MethodObserve  = "/v3electionpb.Election/Observe"
-	MethodResign   = "/v3electionpb.Election/Resign"
-)
-
 // ErrMalformed is matched by every decoding error.
 var ErrMalformed = errors.New("electionpb: malformed message")
 
