@@ -86,7 +86,9 @@
 // Its messages are encoded by getcd itself (etcd's generated types live in
 // its server module) and checked byte for byte against etcd's in getcd's
 // integration tests. The service and the client-side recipe use the same
-// layout, so their candidates queue in one election.
+// layout, so their candidates queue in one election. Track turns the
+// LeaderKey a server-side campaign returns (or one saved by an earlier run
+// whose lease lives on) into a Leadership that reports its loss.
 //
 // # Calls, requests, errors
 //

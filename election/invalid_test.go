@@ -30,6 +30,7 @@ var (
 	resign         = wrap(election.Resign)
 	leader         = wrap(election.Leader)
 	observe        = wrap(election.Observe)
+	track          = wrap(election.Track)
 	serverCampaign = wrap(election.ServerCampaign)
 	serverProclaim = wrap(election.ServerProclaim)
 	serverResign   = wrap(election.ServerResign)
@@ -70,6 +71,8 @@ func TestInvalid(t *testing.T) {
 		{"proclaim with negative timeout", "proclaim", "timeout", proclaim, election.Of(goodKey).WithTimeout(-1)},
 		{"resign with a value", "resign", "value", resign, election.Of(goodKey).WithValue("v")},
 		{"resign without leader", "resign", "leader", resign, election.New()},
+		{"track without leader", "track", "leader", track, election.New().WithTimeout(1)},
+		{"track with a value", "track", "value", track, election.Of(goodKey).WithValue("v")},
 		{"leader without name", "leader", "name", leader, election.New()},
 		{"leader with a session", "leader", "session", leader, election.Name("jobs").WithSession(nil)},
 		{"observe with empty name", "observe", "name", observe, election.Name("")},
@@ -117,6 +120,7 @@ func TestValidReachesConnection(t *testing.T) {
 		"resign":          {resign, election.Of(goodKey)},
 		"leader":          {leader, election.Name("jobs")},
 		"observe":         {observe, election.Name("jobs")},
+		"track":           {track, election.Of(goodKey)},
 		"server campaign": {serverCampaign, election.Name("jobs").WithLease(42)},
 		"server proclaim": {serverProclaim, election.Of(goodKey)},
 		"server resign":   {serverResign, election.Of(goodKey)},

@@ -200,3 +200,28 @@ func (l *Leadership) recheck(cause error) int64 {
 	}
 	return g.Header.Revision + 1
 }
+
+// Track returns a handle on the leadership r names (election.Of(k)), for a
+// leadership won by other means: a server-side campaign (ServerCampaign),
+// or a campaign of an earlier run of the process whose lease is still
+// kept alive. It reads the key: if it no longer exists with k's create
+// revision, Track fails with a *LostError; otherwise the handle watches it
+// from that read on, as Campaign's does, and its Proclaim and Resign act on
+// it. Track does not check that no earlier candidate remains: a key with
+// an earlier create revision leads instead (Leader says who does).
+func Track(ctx context.Context, c *conn.Conn, r Request) (*Leadership, error) {
+	if err := r.checkLeader("track", trackOpts); err != nil {
+		return nil, err
+	}
+	k := r.leader
+	g, err := c.Get(ctx, kv.New().WithKey(k.Key).WithTimeout(r.timeout))
+	if err != nil {
+		return nil, err
+	}
+	if len(g.KVs) == 0 || g.KVs[0].CreateRevision != k.Rev {
+		return nil, &LostError{Key: k}
+	}
+	l := newLeadership(c, k, string(g.KVs[0].Value), g.Header)
+	go l.track(g.Header.Revision + 1)
+	return l, nil
+}

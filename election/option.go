@@ -28,6 +28,7 @@ const (
 	campaignOpts       = optName | optValue | optSession
 	proclaimOpts       = optLeader | optValue | optTimeout
 	resignOpts         = optLeader | optTimeout
+	trackOpts          = optLeader | optTimeout
 	leaderOpts         = optName | optTimeout
 	observeOpts        = optName
 	serverCampaignOpts = optName | optValue | optSession | optLease

@@ -160,8 +160,23 @@ func TestServerSideAndClientSide(t *testing.T) {
 			t.Fatalf("observed %q after the server-side proclaim", li.Value())
 		}
 	}
+	// A handle on the server-side leadership reports its end.
+	tracked, err := election.Track(ctx, co, election.Of(k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tracked.Value() != "server-2" || tracked.Rev() != k.Rev {
+		t.Fatalf("tracked %q (create %d)", tracked.Value(), tracked.Rev())
+	}
 	if _, err := election.ServerResign(ctx, c, election.Of(k)); err != nil {
 		t.Fatal(err)
+	}
+	<-tracked.Done()
+	if !errors.Is(tracked.Err(), election.ErrLost) {
+		t.Fatalf("tracked handle after the server-side resign: %v", tracked.Err())
+	}
+	if _, err := election.Track(ctx, co, election.Of(k)); !errors.Is(err, election.ErrLost) {
+		t.Fatalf("Track of a resigned leadership: %v, want ErrLost", err)
 	}
 	r := <-ch
 	if r.err != nil {
