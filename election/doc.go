@@ -63,7 +63,9 @@
 // guessed: it is reported when the server says the key is gone (a
 // deletion event, or a read after a compaction). A leader cut off from
 // the cluster therefore learns of its loss when it reaches the cluster
-// again; meanwhile its guarded writes cannot succeed.
+// again; meanwhile its guarded writes cannot succeed. A session with
+// recovery (lease.TTL(n).WithRecovery()) replaces a lost lease, but the leadership
+// of the lost lease is gone with its key: campaign again under the new one.
 //
 // # Who leads
 //

@@ -373,3 +373,40 @@ func TestCancelledAnywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRecoveringSession: a session with recovery replaces a revoked lease;
+// the leadership of the old lease is lost all the same, and a new campaign
+// leads under the new lease, with a new key and a higher token.
+func TestRecoveringSession(t *testing.T) {
+	ctx := testCtx(t)
+	n := name(t)
+	c, _ := open(t, nil)
+	s, err := lease.NewSession(ctx, c, lease.TTL(5).WithRecovery())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := election.Campaign(ctx, c, election.Name(n).WithSession(s).WithValue("v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := s.ID()
+	if _, err := lease.Revoke(ctx, c, lease.ID(old)); err != nil {
+		t.Fatal(err)
+	}
+	<-l.Done()
+	if !errors.Is(l.Err(), election.ErrLost) {
+		t.Fatalf("leadership of a revoked lease: %v", l.Err())
+	}
+	waitFor(t, "the session's new lease", func() bool { id := s.ID(); return id != 0 && id != old })
+	l2, err := election.Campaign(ctx, c, election.Name(n).WithSession(s).WithValue("v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l2.Key().Key == l.Key().Key || l2.Key().Lease != s.ID() || l2.Rev() <= l.Rev() {
+		t.Fatalf("new leadership %+v after %+v", l2.Key(), l.Key())
+	}
+	if _, err := l2.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
