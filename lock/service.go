@@ -66,7 +66,13 @@ func ServerLock(ctx context.Context, c *conn.Conn, r Request) (*ServerLockRespon
 	if err := x.Invoke(ctx, MethodLock, lockpb.Message(lockpb.AppendLockRequest(nil, []byte(r.prefix), id)), resp, connx.Write); err != nil {
 		return nil, lockOutcome(err)
 	}
-	m, err := lockpb.DecodeLockResponse(lockpb.Bytes(resp))
+	return decodeLock(lockpb.Bytes(resp))
+}
+
+// decodeLock converts the Lock service's answer. An answer that cannot be
+// decoded leaves the lock's fate unknown.
+func decodeLock(b []byte) (*ServerLockResponse, error) {
+	m, err := lockpb.DecodeLockResponse(b)
 	if err != nil {
 		return nil, &badResponse{method: MethodLock, err: err, unknown: true}
 	}
@@ -86,7 +92,13 @@ func ServerUnlock(ctx context.Context, c *conn.Conn, r Request) (*ServerUnlockRe
 	if err := unary.Call(ctx, c, 0, MethodUnlock, connx.Write, lockpb.Message(lockpb.AppendUnlockRequest(nil, []byte(r.key))), resp); err != nil {
 		return nil, err
 	}
-	m, err := lockpb.DecodeUnlockResponse(lockpb.Bytes(resp))
+	return decodeUnlock(lockpb.Bytes(resp))
+}
+
+// decodeUnlock converts the Unlock answer. The delete was applied (the
+// server answered OK); only its header is lost when it cannot be decoded.
+func decodeUnlock(b []byte) (*ServerUnlockResponse, error) {
+	m, err := lockpb.DecodeUnlockResponse(b)
 	if err != nil {
 		return nil, &badResponse{method: MethodUnlock, err: err}
 	}
@@ -141,4 +153,3 @@ func (e *badResponse) Is(target error) bool {
 }
 
 func (e *badResponse) Unwrap() error { return e.err }
-
