@@ -17,7 +17,7 @@ func FuzzDecodeResponses(f *testing.F) {
 	good, _ := lockpb.AppendLockResponse(nil, &pb.ResponseHeader{Revision: 3}, []byte("a/1"))
 	f.Add(good)
 	f.Add([]byte{0x80})
-	f.Add([]byte{2<<3, 1})
+	f.Add([]byte{2 << 3, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if r, err := decodeLock(b); err != nil {
 			if !errors.Is(err, ErrBadResponse) || !errors.Is(err, conn.ErrUnknownOutcome) || r != nil {

@@ -22,9 +22,18 @@ func TestInvalid(t *testing.T) {
 	ctx := context.Background()
 	c := &conn.Conn{}
 	type call func(context.Context, *conn.Conn, lock.Request) error
-	lockCall := func(ctx context.Context, c *conn.Conn, r lock.Request) error { _, err := lock.Lock(ctx, c, r); return err }
-	tryCall := func(ctx context.Context, c *conn.Conn, r lock.Request) error { _, err := lock.TryLock(ctx, c, r); return err }
-	serverLock := func(ctx context.Context, c *conn.Conn, r lock.Request) error { _, err := lock.ServerLock(ctx, c, r); return err }
+	lockCall := func(ctx context.Context, c *conn.Conn, r lock.Request) error {
+		_, err := lock.Lock(ctx, c, r)
+		return err
+	}
+	tryCall := func(ctx context.Context, c *conn.Conn, r lock.Request) error {
+		_, err := lock.TryLock(ctx, c, r)
+		return err
+	}
+	serverLock := func(ctx context.Context, c *conn.Conn, r lock.Request) error {
+		_, err := lock.ServerLock(ctx, c, r)
+		return err
+	}
 	serverUnlock := func(ctx context.Context, c *conn.Conn, r lock.Request) error {
 		_, err := lock.ServerUnlock(ctx, c, r)
 		return err

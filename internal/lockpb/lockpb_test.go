@@ -15,7 +15,7 @@ import (
 // numbers: tag = field<<3 | wire type.
 func TestRequestBytes(t *testing.T) {
 	got := AppendLockRequest(nil, []byte("ab"), 300)
-	want := []byte{1<<3 | 2, 2, 'a', 'b', 2<<3, 0xac, 0x02}
+	want := []byte{1<<3 | 2, 2, 'a', 'b', 2 << 3, 0xac, 0x02}
 	if !bytes.Equal(got, want) {
 		t.Errorf("LockRequest: got % x, want % x", got, want)
 	}
@@ -62,7 +62,7 @@ func TestResponseRoundTrip(t *testing.T) {
 		t.Errorf("UnlockResponse header diff (-want +got):\n%s", diff)
 	}
 	// Unknown fields are skipped; a repeated header is merged.
-	extra := append(append([]byte{9<<3, 1}, b...), []byte{1<<3 | 2, 2, 3<<3, 7}...)
+	extra := append(append([]byte{9 << 3, 1}, b...), []byte{1<<3 | 2, 2, 3 << 3, 7}...)
 	u, err = DecodeUnlockResponse(extra)
 	if err != nil || u.Header.GetRevision() != 7 || u.Header.GetMemberId() != 2 {
 		t.Errorf("merge: %v %v", u.Header, err)
@@ -91,10 +91,10 @@ func TestMalformed(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"truncated tag":         {0x80},
 		"truncated bytes":       {2<<3 | 2, 5, 'a'},
-		"key as varint":         {2<<3, 1},
-		"header as varint":      {1<<3, 1},
+		"key as varint":         {2 << 3, 1},
+		"header as varint":      {1 << 3, 1},
 		"header not a message":  {1<<3 | 2, 2, 0xff, 0xff},
-		"field number zero":     {0<<3, 1},
+		"field number zero":     {0 << 3, 1},
 		"end group without one": {1<<3 | 4},
 	} {
 		if _, err := DecodeLockResponse(b); !errors.Is(err, ErrMalformed) {
