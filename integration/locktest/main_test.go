@@ -1,12 +1,17 @@
 // Package locktest runs getcd's lock package against a real etcd: one
-// embedded server shared by the package (or the cluster in
-// ETCD_ENDPOINTS). It checks mutual exclusion with fencing under
-// contention, that fencing is what prevents a lost update when a holder's
-// lease goes behind its back, fairness, the cleanup of waiters, the report
-// of a lost lock, interoperability with clientv3's concurrency.Mutex and
-// etcd's Lock service, and the Lock service's messages byte for byte
-// against etcd's generated types. TestMain fails the run if any goroutine
-// outlives the tests.
+// etcd process shared by the package (or the cluster in ETCD_ENDPOINTS). It
+// is a separate process, not an embedded server: etcd's Lock service runs
+// an in-process client whose lease keep-alive goroutines outlive an
+// embedded server's Close, and the goroutine check would blame them on the
+// tests.
+//
+// It checks mutual exclusion with fencing under contention, that fencing is
+// what prevents a lost update when a holder's lease goes behind its back,
+// fairness, the cleanup of waiters, the report of a lost lock,
+// interoperability with clientv3's concurrency.Mutex and etcd's Lock
+// service, and the Lock service's messages byte for byte against etcd's
+// generated types. TestMain fails the run if any goroutine outlives the
+// tests.
 package locktest
 
 import (
@@ -28,11 +33,24 @@ import (
 
 var shared *etcdtest.Server
 
-func TestMain(m *testing.M) {
-	s, stop, err := etcdtest.StartShared()
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "getcd-locktest-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "locktest:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bin, err := etcdtest.BuildEtcd(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "locktest: build etcd:", err)
+		return 1
+	}
+	s, stop, err := etcdtest.StartProcessShared(bin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "locktest: starting etcd:", err)
-		os.Exit(1)
+		return 1
 	}
 	shared = s
 	code := m.Run()
@@ -43,7 +61,7 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // open connects to the shared server and closes the connection when the
