@@ -32,12 +32,11 @@ const (
 
 // Field numbers from v3lock.proto.
 const (
-	lockReqName    protowire.Number = 1
-	lockReqLease   protowire.Number = 2
-	respHeader     protowire.Number = 1
-	lockRespKey    protowire.Number = 2
-	unlockReqKey   protowire.Number = 1
-	maxHeaderBytes                  = 1 << 10 // a ResponseHeader is four varints: far less
+	lockReqName  protowire.Number = 1
+	lockReqLease protowire.Number = 2
+	respHeader   protowire.Number = 1
+	lockRespKey  protowire.Number = 2
+	unlockReqKey protowire.Number = 1
 )
 
 // ErrMalformed is the error of a response that is not a valid message of
@@ -134,24 +133,18 @@ func DecodeUnlockRequest(b []byte) (key []byte, err error) {
 	return key, err
 }
 
-// DecodeLockResponse decodes a LockResponse. Unknown fields are skipped, as
-// proto3 requires; a truncated or ill-formed message, or a known field of
-// the wrong wire type, is an error matching ErrMalformed.
+// DecodeLockResponse decodes a LockResponse. Unknown fields, and known
+// fields of another wire type, are skipped, as the generated code does; a
+// truncated or ill-formed message is an error matching ErrMalformed.
 func DecodeLockResponse(b []byte) (LockResponse, error) {
 	var r LockResponse
 	err := walk(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-		switch num {
-		case respHeader:
-			if typ != protowire.BytesType {
-				return wrongType("header", typ)
-			}
+		switch {
+		case num == respHeader && typ == protowire.BytesType:
 			h, err := decodeHeader(v, r.Header)
 			r.Header = h
 			return err
-		case lockRespKey:
-			if typ != protowire.BytesType {
-				return wrongType("key", typ)
-			}
+		case num == lockRespKey && typ == protowire.BytesType:
 			r.Key = append([]byte(nil), v...)
 		}
 		return nil
@@ -167,11 +160,8 @@ func DecodeLockResponse(b []byte) (LockResponse, error) {
 func DecodeUnlockResponse(b []byte) (UnlockResponse, error) {
 	var r UnlockResponse
 	err := walk(b, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
-		if num != respHeader {
+		if num != respHeader || typ != protowire.BytesType {
 			return nil
-		}
-		if typ != protowire.BytesType {
-			return wrongType("header", typ)
 		}
 		h, err := decodeHeader(v, r.Header)
 		r.Header = h
@@ -186,9 +176,6 @@ func DecodeUnlockResponse(b []byte) (UnlockResponse, error) {
 // decodeHeader decodes an embedded ResponseHeader. A message field that
 // appears twice is merged, as proto requires.
 func decodeHeader(v []byte, into *pb.ResponseHeader) (*pb.ResponseHeader, error) {
-	if len(v) > maxHeaderBytes {
-		return nil, fmt.Errorf("%w: response header of %d bytes", ErrMalformed, len(v))
-	}
 	if into == nil {
 		into = &pb.ResponseHeader{}
 	}
@@ -205,6 +192,9 @@ func walk(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte, n
 		num, typ, tn := protowire.ConsumeTag(b)
 		if tn < 0 {
 			return malformed(tn)
+		}
+		if num > protowire.MaxValidNumber {
+			return fmt.Errorf("%w: field number %d", ErrMalformed, num)
 		}
 		b = b[tn:]
 		var (
@@ -232,10 +222,6 @@ func walk(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte, n
 }
 
 func malformed(n int) error { return fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n)) }
-
-func wrongType(field string, typ protowire.Type) error {
-	return fmt.Errorf("%w: %s: wire type %d", ErrMalformed, field, typ)
-}
 
 // Message wraps encoded bytes in a message gRPC's proto codec sends as
 // they are: the unknown fields of an empty message.
