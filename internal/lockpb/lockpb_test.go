@@ -93,6 +93,7 @@ func TestMalformed(t *testing.T) {
 		"truncated bytes":       {2<<3 | 2, 5, 'a'},
 		"header not a message":  {1<<3 | 2, 2, 0xff, 0xff},
 		"field number zero":     {0 << 3, 1},
+		"field number too big":  {0x80, 0xff, 0xff, 0xff, 0x30, 0x30},
 		"end group without one": {1<<3 | 4},
 	} {
 		if _, err := DecodeLockResponse(b); !errors.Is(err, ErrMalformed) {
