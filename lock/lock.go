@@ -28,8 +28,8 @@ var ErrSessionEnded = errors.New("lock: session ended")
 //
 // When ctx ends while Lock waits, Lock deletes the key it created and
 // returns ctx's error; a key whose creation had an unknown outcome is looked
-// up and deleted too. If the session's lease is lost while Lock waits, Lock
-// returns a *LostError. Lock's shape lets registry.Call run it by the
+// up and deleted too. If the session's lease is lost before the key is
+// created or while Lock waits, Lock returns a *LostError. Lock's shape lets registry.Call run it by the
 // connection name the request carries.
 func Lock(ctx context.Context, c *conn.Conn, r Request) (*Mutex, error) {
 	return acquire(ctx, c, r, "lock")
@@ -78,6 +78,11 @@ func acquire(ctx context.Context, c *conn.Conn, r Request, req string) (*Mutex, 
 	if err != nil {
 		if errors.Is(err, conn.ErrUnknownOutcome) {
 			cleanupUnknown(ctx, c, x, s, key)
+		}
+		if errors.Is(err, conn.ErrLeaseNotFound) {
+			// The put was refused: the lease is gone, and the session
+			// has not noticed yet.
+			return nil, &LostError{Key: key, Cause: err}
 		}
 		return nil, err
 	}

@@ -201,6 +201,29 @@ func TestLost(t *testing.T) {
 	})
 }
 
+// A Lock on a session whose lease the server no longer has, before the
+// session noticed, is refused by the server and reported as lost.
+func TestLockOnRevokedLease(t *testing.T) {
+	ctx := testCtx(t)
+	lockName := name(t, "lock")
+	c := open(t)
+	s := session(t, c, 30) // renewed every 10 s: it notices the revoke late
+	if _, err := lease.Revoke(ctx, c, lease.ID(s.ID())); err != nil {
+		t.Fatal(err)
+	}
+	_, err := lock.Lock(ctx, c, lock.New(lockName).WithSession(s))
+	switch {
+	case errors.Is(err, lock.ErrLost) && errors.Is(err, conn.ErrLeaseNotFound):
+	case errors.Is(err, lock.ErrSessionEnded) && errors.Is(err, lease.ErrLeaseLost):
+		t.Log("the session noticed first:", err)
+	default:
+		t.Fatalf("Lock on a revoked lease: %v, want ErrLost and conn.ErrLeaseNotFound", err)
+	}
+	if ks := keys(t, c, lockName); len(ks) != 0 {
+		t.Errorf("keys left: %q", ks)
+	}
+}
+
 // Lock, TryLock, ServerLock and ServerUnlock run by connection name through
 // registry.Call.
 func TestByName(t *testing.T) {
