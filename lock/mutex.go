@@ -2,6 +2,7 @@ package lock
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/getcd/getcd/compare"
@@ -27,9 +28,10 @@ type Mutex struct {
 	token  int64
 	header conn.Header
 
-	mu   sync.Mutex
-	err  error
-	done chan struct{}
+	mu      sync.Mutex
+	err     error
+	done    chan struct{}
+	unknown bool // an Unlock's delete had an unknown outcome
 }
 
 func newMutex(c *conn.Conn, s *lease.Session, id int64, key string, rev int64, h conn.Header) *Mutex {
@@ -125,16 +127,29 @@ func (m *Mutex) IsOwner(ctx context.Context) (bool, error) {
 //
 // When the delete's outcome is unknown, Unlock returns the error (matching
 // conn.ErrUnknownOutcome) and the Mutex stays as it was: call Unlock again
-// (the guard makes that safe), or let the session's lease take the key.
+// (the guard makes that safe), or let the session's lease take the key. An
+// Unlock after such an outcome that finds the key gone returns nil: the
+// earlier delete was applied (or the lock was lost meanwhile; it is not
+// held either way).
 func (m *Mutex) Unlock(ctx context.Context) error {
 	if err := m.Err(); err == ErrUnlocked {
 		return nil
 	}
 	resp, err := m.c.Txn(ctx, op.If(m.Guard()).Then(op.Delete(kv.New().WithKey(m.key))))
 	if err != nil {
+		if errors.Is(err, conn.ErrUnknownOutcome) {
+			m.mu.Lock()
+			m.unknown = true
+			m.mu.Unlock()
+		}
 		return err
 	}
-	if resp.Succeeded {
+	m.mu.Lock()
+	unknown := m.unknown
+	m.mu.Unlock()
+	if resp.Succeeded || unknown {
+		// After an unknown outcome, a key found gone was most likely
+		// deleted by that earlier delete; released either way.
 		m.end(ErrUnlocked)
 		return nil
 	}
