@@ -16,6 +16,12 @@ var (
 	// though its holder did not unlock it.
 	ErrLost = errors.New("lock: lost")
 
+	// ErrSessionEnded is matched by the error of Lock, TryLock and
+	// ServerLock on a session that has ended (closed, its context ended,
+	// or its lease lost without recovery); the error wraps the session's
+	// Err too.
+	ErrSessionEnded = errors.New("lock: session ended")
+
 	// ErrUnlocked is a Mutex's Err after Unlock released it.
 	ErrUnlocked = errors.New("lock: unlocked")
 

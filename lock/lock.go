@@ -16,11 +16,6 @@ import (
 	"github.com/getcd/getcd/watch"
 )
 
-// ErrSessionEnded is matched by the error of Lock and TryLock on a session
-// that has ended (closed, its context ended, or its lease lost without
-// recovery); the error wraps the session's Err too.
-var ErrSessionEnded = errors.New("lock: session ended")
-
 // Lock takes the lock r names (lock.New(prefix).WithSession(s)), waiting
 // until it is free, and returns a Mutex that holds it. Waiters are served in
 // the order their keys were created; each waits for the deletion of the key
