@@ -51,7 +51,9 @@ func (r Request) WithConn(name string) Request { r.conn = name; return r }
 
 // WithSession sets the session whose lease holds the lock (Lock, TryLock;
 // ServerLock uses its lease too). The lock lives no longer than the
-// session's current lease: see the package documentation.
+// session's current lease: see the package documentation. The calls run on
+// the connection they are given; the session only lends its lease, so it
+// may run on another connection to the same cluster.
 func (r Request) WithSession(s *lease.Session) Request {
 	r.s = s
 	r.set |= optSession
