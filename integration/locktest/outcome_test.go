@@ -1,0 +1,96 @@
+package locktest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/lock"
+)
+
+// A Lock whose creating transaction was applied but whose answer was lost
+// fails with an unknown outcome, and cleans up by key: it looks the key up
+// and deletes it, so no key is left behind.
+func TestUnknownCreateLeavesNoKey(t *testing.T) {
+	eps := shared.Endpoints()
+	if len(eps) != 1 {
+		t.Skip("needs a single endpoint to put a proxy in front of")
+	}
+	ctx := testCtx(t)
+	lockName := name(t, "lock")
+	c := open(t) // direct: the session and the checks
+	s := session(t, c, 30)
+	p := newProxy(t, eps[0])
+	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	// A call through the proxy first, so that the connection is up.
+	if _, err := lock.TryLock(ctx, cp, lock.New(name(t, "warm")).WithSession(s)); err != nil {
+		t.Fatal(err)
+	}
+
+	p.mute.Store(true) // requests go through, answers are dropped
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := lock.Lock(lctx, cp, lock.New(lockName).WithSession(s))
+		done <- err
+	}()
+	ks := waitKeys(ctx, t, c, lockName, 1) // the create was applied
+	p.mute.Store(false)
+	cancel()
+	err = <-done
+	if !errors.Is(err, conn.ErrUnknownOutcome) {
+		t.Fatalf("Lock whose answer was lost: %v, want conn.ErrUnknownOutcome", err)
+	}
+	if left := keys(t, c, lockName); len(left) != 0 {
+		t.Fatalf("the key %q created with an unknown outcome is left: %q", ks[0], left)
+	}
+}
+
+// An Unlock whose delete was applied but whose answer was lost says its
+// outcome is unknown and leaves the Mutex held; Unlock again then reports
+// the lock released.
+func TestUnknownUnlock(t *testing.T) {
+	eps := shared.Endpoints()
+	if len(eps) != 1 {
+		t.Skip("needs a single endpoint to put a proxy in front of")
+	}
+	ctx := testCtx(t)
+	lockName := name(t, "lock")
+	c := open(t)
+	s := session(t, c, 30)
+	p := newProxy(t, eps[0])
+	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	m, err := lock.Lock(ctx, cp, lock.New(lockName).WithSession(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p.mute.Store(true)
+	uctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- m.Unlock(uctx) }()
+	waitKeys(ctx, t, c, lockName, 0) // the delete was applied
+	p.mute.Store(false)
+	cancel()
+	if err := <-done; !errors.Is(err, conn.ErrUnknownOutcome) {
+		t.Fatalf("Unlock whose answer was lost: %v, want conn.ErrUnknownOutcome", err)
+	}
+	if err := m.Err(); err != nil {
+		t.Fatalf("Err after an unknown Unlock: %v, want nil (still held as far as the handle knows)", err)
+	}
+	if err := m.Unlock(ctx); err != nil {
+		t.Fatalf("second Unlock: %v", err)
+	}
+	if err := m.Err(); err != lock.ErrUnlocked {
+		t.Errorf("Err: %v, want ErrUnlocked", err)
+	}
+}

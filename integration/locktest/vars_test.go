@@ -1,0 +1,8 @@
+package locktest
+
+import "github.com/getcd/getcd/conn"
+
+var (
+	errLeaseNotFound  = conn.ErrLeaseNotFound
+	errUnknownOutcome = conn.ErrUnknownOutcome
+)

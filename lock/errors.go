@@ -1,0 +1,66 @@
+package lock
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Sentinels of the lock package. Errors of the calls themselves are conn's
+// (*conn.Error, matching conn.ErrUnknownOutcome, conn.ErrClosed, ...).
+var (
+	// ErrLocked is TryLock's error when another holder has the lock. No
+	// key of the caller is left behind.
+	ErrLocked = errors.New("lock: held by another holder")
+
+	// ErrLost is matched by every *LostError: the lock is no longer held,
+	// though its holder did not unlock it.
+	ErrLost = errors.New("lock: lost")
+
+	// ErrSessionEnded is matched by the error of Lock, TryLock and
+	// ServerLock on a session that has ended (closed, its context ended,
+	// or its lease lost without recovery); the error wraps the session's
+	// Err too.
+	ErrSessionEnded = errors.New("lock: session ended")
+
+	// ErrUnlocked is a Mutex's Err after Unlock released it.
+	ErrUnlocked = errors.New("lock: unlocked")
+
+	// ErrKeyDeleted is the cause of a *LostError when the holder's key
+	// was deleted, or replaced by a later one, while its session's lease
+	// lived (another client deleted it, or a second handle on the same
+	// key unlocked it).
+	ErrKeyDeleted = errors.New("lock: key deleted")
+
+	// ErrBadResponse is matched by the error of a server-side lock call
+	// whose answer is not a valid message. For ServerLock it matches
+	// conn.ErrUnknownOutcome too: the server may hold the lock for you.
+	ErrBadResponse = errors.New("lock: malformed response")
+)
+
+// LostError says that a lock is no longer held: its session's lease was
+// lost or the session ended (Cause is then the session's LastLoss, a
+// *lease.LostError, or its Err), or its key was deleted (ErrKeyDeleted).
+// It matches ErrLost and its cause.
+type LostError struct {
+	Key   string // the holder's key
+	Token int64  // the lock's fencing token (its key's create revision); 0 if it was never acquired
+	Cause error
+}
+
+func (e *LostError) Error() string {
+	s := "lock: " + e.Key
+	if e.Token > 0 {
+		s += " (token " + strconv.FormatInt(e.Token, 10) + ")"
+	}
+	s += " lost"
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
+}
+
+// Is matches ErrLost.
+func (e *LostError) Is(target error) bool { return target == ErrLost }
+
+// Unwrap returns the cause.
+func (e *LostError) Unwrap() error { return e.Cause }
