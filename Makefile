@@ -10,7 +10,7 @@ TESTFLAGS ?= -race -count=1
 # The integration packages whose tests share one etcd for the whole run (or
 # use the cluster in ETCD_ENDPOINTS) run twice in one process (the later
 # -count wins), so that a test that trips on keys an earlier run left fails.
-SHARED_PKGS = ./kvtest ./stmtest ./admintest
+SHARED_PKGS = ./kvtest ./stmtest ./admintest ./locktest
 SHARED_COUNT = -count=2
 # Pinned, fetched through the module proxy by go run: a dependency of no module.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2

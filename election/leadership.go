@@ -53,6 +53,10 @@ func (l *Leadership) Key() LeaderKey { return l.key }
 // leadership of the same election always has a higher one.
 func (l *Leadership) Rev() int64 { return l.key.Rev }
 
+// Token is Rev under the name package lock gives its fencing token
+// (lock.Mutex.Token), so code that fences with either reads the same.
+func (l *Leadership) Token() int64 { return l.key.Rev }
+
 // Guard is the condition that holds exactly while the leadership does:
 // the key exists with its create revision. Writes made in a transaction
 // with it are refused once the leadership is lost:
