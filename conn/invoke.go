@@ -18,7 +18,7 @@ import (
 // otherwise allocate a slice per call to join the two sets.
 type peerCall struct {
 	p    peer.Peer
-	opts [4]grpc.CallOption // the Conn's callOpts, then the Peer option
+	opts [5]grpc.CallOption // the Conn's callOpts, the Peer option, then requireLeaderOption
 }
 
 // invoke runs one unary etcd RPC: it checks the size limit before sending,
@@ -35,16 +35,26 @@ func (c *Conn) invoke(ctx context.Context, method string, req, resp proto.Messag
 			Message: "request of " + strconv.Itoa(n) + " bytes exceeds MaxCallSendMsgSize of " + strconv.Itoa(c.cfg.MaxCallSendMsgSize) + " bytes"}
 	}
 	if c.auth == nil {
-		return c.invokeRaw(ctx, method, req, resp, write)
+		return c.invokeResend(ctx, method, req, resp, write)
 	}
 	tok := c.auth.current()
-	err := c.invokeRaw(ctx, method, req, resp, write)
+	err := c.invokeResend(ctx, method, req, resp, write)
 	if err != nil && (errors.Is(err, ErrInvalidAuthToken) || errors.Is(err, ErrAuthOldRevision)) {
 		// The server rejected the token before running the request, so even
 		// a write is safe to send again.
 		if _, rerr := c.auth.refresh(ctx, tok); rerr != nil {
 			return rerr
 		}
+		err = c.invokeResend(ctx, method, req, resp, write)
+	}
+	return err
+}
+
+// invokeResend is invokeRaw, sent again to another member when the member
+// that answered had no leader and the call may be resent (resendNoLeader).
+func (c *Conn) invokeResend(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+	err := c.invokeRaw(ctx, method, req, resp, write)
+	for try := 1; err != nil && c.resendNoLeader(method, write, err, try); try++ {
 		err = c.invokeRaw(ctx, method, req, resp, write)
 	}
 	return err
@@ -78,7 +88,7 @@ func (c *Conn) callError(ctx context.Context, method string, p *peer.Peer, write
 		return c.closedError(method, ep, sent, write, status.Convert(err).Message())
 	}
 	if !sent {
-		st := status.Convert(err)
+		st := statusOf(err)
 		return notSent(ctx, method, c.Endpoints(), nil, st.Code(), st.Message())
 	}
 	return mapError(ctx, method, ep, write, c.cfg.MaxCallRecvMsgSize, err)
@@ -89,7 +99,11 @@ func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Mes
 		return c.closedError(method, "", false, write, "")
 	}
 	pc := c.calls.Get().(*peerCall)
-	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)
+	opts := pc.opts[:len(pc.opts)-1]
+	if requireLeader(method, req, write) {
+		opts = pc.opts[:]
+	}
+	err := c.cc.Invoke(ctx, method, req, resp, opts...)
 	if err != nil {
 		err = c.callError(ctx, method, &pc.p, write, err)
 	}

@@ -1,0 +1,243 @@
+package conn
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+)
+
+const methodStatus = "/etcdserverpb.Maintenance/Status"
+
+// health decides which endpoints are in the balancer's rotation. An
+// endpoint is taken out when a call answered there says the member has no
+// leader or that a NOSPACE or CORRUPT alarm is raised (observe, from the
+// picker's Done callback, for every call and stream of the connection).
+// One goroutine (run) probes every endpoint that is out with a Status call
+// every ProbeInterval and puts it back when the member reports a leader
+// and neither alarm.
+type health struct {
+	c      *Conn
+	wake   chan struct{} // an endpoint was taken out
+	outNum atomic.Int32  // endpoints out of rotation
+
+	mu  sync.Mutex
+	eps map[string]*epHealth // by host:port, the current endpoints only
+}
+
+// epHealth is one endpoint's place in rotation. out is read by the picker
+// on every call; the rest is guarded by health.mu.
+type epHealth struct {
+	addr string
+	out  atomic.Bool
+}
+
+func newHealth(c *Conn) *health {
+	h := &health{c: c, wake: make(chan struct{}, 1), eps: map[string]*epHealth{}}
+	for _, ep := range c.endpoints() {
+		h.eps[ep.addr] = &epHealth{addr: ep.addr}
+	}
+	return h
+}
+
+// entry returns the record of addr, creating it for an endpoint that is not
+// (or no longer) current, so that a late callback finds something.
+func (h *health) entry(addr string) *epHealth {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, ok := h.eps[addr]
+	if !ok {
+		e = &epHealth{addr: addr}
+	}
+	return e
+}
+
+// setEndpoints keeps the records of the endpoints that stay and makes new
+// ones for the endpoints that come.
+func (h *health) setEndpoints(addrs []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	next := make(map[string]*epHealth, len(addrs))
+	for _, a := range addrs {
+		e, ok := h.eps[a]
+		if !ok {
+			e = &epHealth{addr: a}
+		}
+		next[a] = e
+	}
+	for a, e := range h.eps {
+		if _, ok := next[a]; !ok && e.out.Load() {
+			e.out.Store(false)
+			h.outNum.Add(-1)
+		}
+	}
+	h.eps = next
+}
+
+// inRotation counts the current endpoints in rotation.
+func (h *health) inRotation() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.eps) - int(h.outNum.Load())
+}
+
+// outReason says why an answer takes a member out of rotation, or nil.
+func outReason(err error) error {
+	switch serverErrors[statusOf(err).Message()] {
+	case ErrNoLeader:
+		return ErrNoLeader
+	case ErrNoSpace:
+		return ErrNoSpace
+	case ErrCorrupt:
+		return ErrCorrupt
+	}
+	return nil
+}
+
+// observe is called with the error of every call and stream that ended
+// with one on the endpoint of e.
+func (h *health) observe(e *epHealth, err error) {
+	if reason := outReason(err); reason != nil {
+		h.takeOut(e, reason, "")
+	}
+}
+
+// takeOut takes e out of rotation for reason (detail: what the member said,
+// when not the reason's own words) and wakes the prober.
+func (h *health) takeOut(e *epHealth, reason error, detail string) {
+	h.mu.Lock()
+	if h.eps[e.addr] != e || e.out.Load() {
+		h.mu.Unlock()
+		return
+	}
+	e.out.Store(true)
+	h.outNum.Add(1)
+	h.mu.Unlock()
+	cause := reason
+	if detail != "" {
+		cause = &outError{reason: reason, detail: detail}
+	}
+	h.c.tracker.setRotation(e.addr, true, cause)
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// putBack returns e to rotation.
+func (h *health) putBack(e *epHealth) {
+	h.mu.Lock()
+	if !e.out.Load() {
+		h.mu.Unlock()
+		return
+	}
+	e.out.Store(false)
+	if h.eps[e.addr] == e {
+		h.outNum.Add(-1)
+	}
+	h.mu.Unlock()
+	h.c.tracker.setRotation(e.addr, false, nil)
+}
+
+// outError is why an endpoint is out of rotation, with the member's words.
+type outError struct {
+	reason error
+	detail string
+}
+
+func (e *outError) Error() string { return e.reason.Error() + ": " + e.detail }
+func (e *outError) Unwrap() error { return e.reason }
+
+// run is the prober: it sleeps until an endpoint is taken out, then probes
+// every endpoint out of rotation each ProbeInterval until none is left. It
+// ends when the connection closes.
+func (h *health) run() {
+	var tick <-chan time.Time
+	var ticker *time.Ticker
+	defer func() {
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-h.c.done:
+			return
+		case <-h.wake:
+			if ticker == nil {
+				ticker = time.NewTicker(h.c.cfg.ProbeInterval)
+				tick = ticker.C
+			}
+			continue
+		case <-tick:
+		}
+		h.probeAll()
+		if h.outNum.Load() == 0 {
+			ticker.Stop()
+			ticker, tick = nil, nil
+		}
+	}
+}
+
+// probeAll probes every endpoint out of rotation, in parallel, each within
+// ProbeInterval (at least one second).
+func (h *health) probeAll() {
+	h.mu.Lock()
+	var out []*epHealth
+	for _, e := range h.eps {
+		if e.out.Load() {
+			out = append(out, e)
+		}
+	}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, e := range out {
+		wg.Go(func() { h.probe(e) })
+	}
+	wg.Wait()
+}
+
+// probeTarget in a call's context makes the picker send the call to that
+// endpoint (host:port), in rotation or not.
+type probeTarget struct{}
+
+// probe asks the member at e for its status and puts e back in rotation
+// when the member knows a leader and reports neither a NOSPACE nor a
+// CORRUPT alarm. Alarms are raised cluster-wide, so while one is raised
+// every member reports it. A member that does not answer stays out.
+func (h *health) probe(e *epHealth) {
+	ctx, cancel := context.WithTimeout(h.c.bgCtx, max(h.c.cfg.ProbeInterval, time.Second))
+	defer cancel()
+	ctx = context.WithValue(ctx, probeTarget{}, e.addr)
+	resp := &pb.StatusResponse{}
+	if err := h.c.cc.Invoke(ctx, methodStatus, &pb.StatusRequest{}, resp); err != nil {
+		return
+	}
+	if reason, detail := statusUnhealthy(resp); reason != nil {
+		h.c.tracker.setRotation(e.addr, true, &outError{reason: reason, detail: detail})
+		return
+	}
+	h.putBack(e)
+}
+
+// statusUnhealthy says why a Status answer keeps its member out of
+// rotation: no leader (Leader 0, which etcd's Status also lists in Errors),
+// or a NOSPACE or CORRUPT alarm among the Errors (server/etcdserver/api/
+// v3rpc/maintenance.go Status lists every alarm raised in the cluster).
+func statusUnhealthy(r *pb.StatusResponse) (error, string) {
+	if r.Leader == 0 {
+		return ErrNoLeader, "the member reports no leader"
+	}
+	for _, e := range r.Errors {
+		switch {
+		case strings.Contains(e, pb.AlarmType_NOSPACE.String()):
+			return ErrNoSpace, "alarm " + pb.AlarmType_NOSPACE.String() + " raised"
+		case strings.Contains(e, pb.AlarmType_CORRUPT.String()):
+			return ErrCorrupt, "alarm " + pb.AlarmType_CORRUPT.String() + " raised"
+		}
+	}
+	return nil, ""
+}
