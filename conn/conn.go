@@ -38,11 +38,11 @@ type Conn struct {
 	cc        *grpc.ClientConn
 	resolver  *manual.Resolver
 	tracker   *tracker
-	health    *health // nil with DisableRotation
+	health    *health        // nil with DisableRotation
 	bg        sync.WaitGroup // the prober and the auto-sync
 	bgCtx     context.Context
 	bgCancel  context.CancelFunc // ends bgCtx, at Close
-	auth      *tokenAuth // nil without Username
+	auth      *tokenAuth         // nil without Username
 	callOpts  []grpc.CallOption
 	calls     sync.Pool // of *peerCall
 	closeOnce sync.Once
