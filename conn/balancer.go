@@ -64,10 +64,34 @@ type trackingCC struct {
 
 // subConn is what the picker knows of one SubConn.
 type subConn struct {
-	sc    balancer.SubConn
-	ep    *epHealth // nil without health
-	ready atomic.Bool
-	done  func(balancer.DoneInfo) // reports failed calls to health; made once
+	sc     balancer.SubConn
+	ep     *epHealth // nil without health
+	ready  atomic.Bool
+	done   func(balancer.DoneInfo) // reports failed calls to health; made once
+	doneKV func(balancer.DoneInfo) // done, and counts the end of a KV call
+}
+
+// newSubConn makes the picker's record of a SubConn to addr, with the Done
+// callbacks that report to h (nil: none).
+func newSubConn(h *health, addr string) *subConn {
+	entry := &subConn{}
+	if h == nil {
+		return entry
+	}
+	e := h.entry(addr)
+	entry.ep = e
+	entry.done = func(di balancer.DoneInfo) {
+		if di.Err != nil {
+			h.observe(e, di.Err)
+		}
+	}
+	entry.doneKV = func(di balancer.DoneInfo) {
+		e.kvDone()
+		if di.Err != nil {
+			h.observe(e, di.Err)
+		}
+	}
+	return entry
 }
 
 // NewSubConn wraps the StateListener of each SubConn round robin creates, so
@@ -85,16 +109,7 @@ func (c *trackingCC) NewSubConn(addrs []resolver.Address, opts balancer.NewSubCo
 		return c.ClientConn.NewSubConn(addrs, opts)
 	}
 	addr, next := addrs[0].Addr, opts.StateListener
-	entry := &subConn{}
-	if st.h != nil {
-		h, e := st.h, st.h.entry(addr)
-		entry.ep = e
-		entry.done = func(di balancer.DoneInfo) {
-			if di.Err != nil {
-				h.observe(e, di.Err)
-			}
-		}
-	}
+	entry := newSubConn(st.h, addr)
 	opts.StateListener = func(s balancer.SubConnState) {
 		entry.ready.Store(s.ConnectivityState == connectivity.Ready)
 		if s.ConnectivityState == connectivity.Shutdown {
@@ -174,20 +189,36 @@ func (p *rotationPicker) Pick(info balancer.PickInfo) (balancer.PickResult, erro
 				found = true
 				break
 			}
+			if r.Done != nil {
+				r.Done(balancer.DoneInfo{}) // not used, as gRPC does with a pick it cannot use
+			}
 		}
 		if !found {
 			r, e = first, firstEntry
 		}
 	}
-	if e != nil && e.done != nil {
-		if r.Done == nil {
-			r.Done = e.done
-		} else {
-			inner, mine := r.Done, e.done
-			r.Done = func(di balancer.DoneInfo) { mine(di); inner(di) }
-		}
+	if e == nil || e.done == nil {
+		return r, nil
+	}
+	done := e.done
+	if isKV(info.FullMethodName) {
+		e.ep.kvStarted()
+		done = e.doneKV
+	}
+	if r.Done == nil {
+		r.Done = done
+	} else {
+		inner := r.Done
+		r.Done = func(di balancer.DoneInfo) { done(di); inner(di) }
 	}
 	return r, nil
+}
+
+// isKV says whether method is one of the KV service's, the unary calls
+// whose silence makes a member suspect (see health).
+func isKV(method string) bool {
+	const prefix = "/etcdserverpb.KV/"
+	return len(method) > len(prefix) && method[:len(prefix)] == prefix
 }
 
 func (p *rotationPicker) pickTarget(addr string) (balancer.PickResult, error) {

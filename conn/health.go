@@ -19,10 +19,15 @@ const methodStatus = "/etcdserverpb.Maintenance/Status"
 // One goroutine (run) probes every endpoint that is out with a Status call
 // every ProbeInterval and puts it back when the member reports a leader
 // and neither alarm.
+//
+// The same goroutine probes suspects: members that have KV calls in flight
+// and have answered none for a whole ProbeInterval. A member cut off from
+// its peers holds the calls it accepted before it noticed (until etcd's
+// request timeout, seven seconds by default); when every caller waits
+// there, no new call arrives to be refused, and only a probe finds out.
 type health struct {
 	c      *Conn
-	wake   chan struct{} // an endpoint was taken out
-	outNum atomic.Int32  // endpoints out of rotation
+	outNum atomic.Int32 // endpoints out of rotation
 
 	mu  sync.Mutex
 	eps map[string]*epHealth // by host:port, the current endpoints only
@@ -31,12 +36,29 @@ type health struct {
 // epHealth is one endpoint's place in rotation. out is read by the picker
 // on every call; the rest is guarded by health.mu.
 type epHealth struct {
-	addr string
-	out  atomic.Bool
+	addr     string
+	out      atomic.Bool
+	inflight atomic.Int32 // KV calls picked and not done
+	lastDone atomic.Int64 // when a KV call last ended, in Unix nanoseconds
+}
+
+// kvStarted and kvDone count the KV calls of e; kvDone is called from the
+// picker's Done callback.
+func (e *epHealth) kvStarted() { e.inflight.Add(1) }
+
+func (e *epHealth) kvDone() {
+	e.lastDone.Store(time.Now().UnixNano())
+	e.inflight.Add(-1)
+}
+
+// suspect says whether e has KV calls in flight and has ended none since
+// before.
+func (e *epHealth) suspect(before time.Time) bool {
+	return e.inflight.Load() > 0 && e.lastDone.Load() < before.UnixNano()
 }
 
 func newHealth(c *Conn) *health {
-	h := &health{c: c, wake: make(chan struct{}, 1), eps: map[string]*epHealth{}}
+	h := &health{c: c, eps: map[string]*epHealth{}}
 	for _, ep := range c.endpoints() {
 		h.eps[ep.addr] = &epHealth{addr: ep.addr}
 	}
@@ -121,10 +143,6 @@ func (h *health) takeOut(e *epHealth, reason error, detail string) {
 		cause = &outError{reason: reason, detail: detail}
 	}
 	h.c.tracker.setRotation(e.addr, true, cause)
-	select {
-	case h.wake <- struct{}{}:
-	default:
-	}
 }
 
 // putBack returns e to rotation.
@@ -151,50 +169,34 @@ type outError struct {
 func (e *outError) Error() string { return e.reason.Error() + ": " + e.detail }
 func (e *outError) Unwrap() error { return e.reason }
 
-// run is the prober: it sleeps until an endpoint is taken out, then probes
-// every endpoint out of rotation each ProbeInterval until none is left. It
-// ends when the connection closes.
+// run is the prober: every ProbeInterval it probes the endpoints out of
+// rotation and the suspects. It ends when the connection closes.
 func (h *health) run() {
-	var tick <-chan time.Time
-	var ticker *time.Ticker
-	defer func() {
-		if ticker != nil {
-			ticker.Stop()
-		}
-	}()
+	t := time.NewTicker(h.c.cfg.ProbeInterval)
+	defer t.Stop()
 	for {
 		select {
 		case <-h.c.done:
 			return
-		case <-h.wake:
-			if ticker == nil {
-				ticker = time.NewTicker(h.c.cfg.ProbeInterval)
-				tick = ticker.C
-			}
-			continue
-		case <-tick:
-		}
-		h.probeAll()
-		if h.outNum.Load() == 0 {
-			ticker.Stop()
-			ticker, tick = nil, nil
+		case now := <-t.C:
+			h.probeAll(now.Add(-h.c.cfg.ProbeInterval))
 		}
 	}
 }
 
-// probeAll probes every endpoint out of rotation, in parallel, each within
-// ProbeInterval (at least one second).
-func (h *health) probeAll() {
+// probeAll probes, in parallel, every endpoint out of rotation and every
+// endpoint that has KV calls in flight and has ended none since before.
+func (h *health) probeAll(before time.Time) {
 	h.mu.Lock()
-	var out []*epHealth
+	var probe []*epHealth
 	for _, e := range h.eps {
-		if e.out.Load() {
-			out = append(out, e)
+		if e.out.Load() || e.suspect(before) {
+			probe = append(probe, e)
 		}
 	}
 	h.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, e := range out {
+	for _, e := range probe {
 		wg.Go(func() { h.probe(e) })
 	}
 	wg.Wait()
@@ -204,10 +206,11 @@ func (h *health) probeAll() {
 // endpoint (host:port), in rotation or not.
 type probeTarget struct{}
 
-// probe asks the member at e for its status and puts e back in rotation
-// when the member knows a leader and reports neither a NOSPACE nor a
-// CORRUPT alarm. Alarms are raised cluster-wide, so while one is raised
-// every member reports it. A member that does not answer stays out.
+// probe asks the member at e for its status: it takes e out of rotation, or
+// keeps it out, when the member knows no leader or reports a NOSPACE or
+// CORRUPT alarm, and puts it back otherwise. Alarms are raised
+// cluster-wide, so while one is raised every member reports it. A member
+// that does not answer stays where it is.
 func (h *health) probe(e *epHealth) {
 	ctx, cancel := context.WithTimeout(h.c.bgCtx, max(h.c.cfg.ProbeInterval, time.Second))
 	defer cancel()
@@ -217,7 +220,11 @@ func (h *health) probe(e *epHealth) {
 		return
 	}
 	if reason, detail := statusUnhealthy(resp); reason != nil {
-		h.c.tracker.setRotation(e.addr, true, &outError{reason: reason, detail: detail})
+		if e.out.Load() {
+			h.c.tracker.setRotation(e.addr, true, &outError{reason: reason, detail: detail})
+		} else {
+			h.takeOut(e, reason, detail)
+		}
 		return
 	}
 	h.putBack(e)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -132,12 +133,8 @@ func newTestPicker() (*rotationPicker, *health, map[string]*subConn) {
 	for _, ep := range eps {
 		sc := &fakeSC{name: ep.addr}
 		child.scs = append(child.scs, sc)
-		e := h.entry(ep.addr)
-		entry := &subConn{sc: sc, ep: e, done: func(di balancer.DoneInfo) {
-			if di.Err != nil {
-				h.observe(e, di.Err)
-			}
-		}}
+		entry := newSubConn(h, ep.addr)
+		entry.sc = sc
 		entry.ready.Store(true)
 		p.scs[sc] = entry
 		byName[ep.addr] = entry
@@ -207,6 +204,43 @@ func TestRotationPicker(t *testing.T) {
 	scs["a"].ready.Store(false)
 	if _, err := p.Pick(balancer.PickInfo{Ctx: context.WithValue(ctx, probeTarget{}, "a")}); status.Code(err) != codes.Unavailable {
 		t.Errorf("probe of an unconnected endpoint: %v, want Unavailable", err)
+	}
+}
+
+// KV calls picked and not done make a member suspect once it has ended none
+// for a while; other calls (streams) do not.
+func TestSuspect(t *testing.T) {
+	p, _, scs := newTestPicker()
+	var picked []balancer.PickResult
+	for _, m := range []string{"/etcdserverpb.Watch/Watch", MethodRange, MethodPut, MethodRange} {
+		r, err := p.Pick(balancer.PickInfo{FullMethodName: m, Ctx: context.Background()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		picked = append(picked, r)
+	}
+	later := time.Now().Add(time.Second)
+	var suspects []string
+	for _, n := range []string{"a", "b", "c"} {
+		if scs[n].ep.suspect(later) {
+			suspects = append(suspects, n)
+		}
+	}
+	// The round robin began at b: the watch went to b, the KV calls to c, a, b.
+	if !slices.Equal(suspects, []string{"a", "b", "c"}) {
+		t.Errorf("suspects %v with a KV call in flight on each", suspects)
+	}
+	for _, r := range picked[1:] {
+		r.Done(balancer.DoneInfo{})
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		if scs[n].ep.suspect(later) || scs[n].ep.inflight.Load() != 0 {
+			t.Errorf("%s suspect (%d in flight) with no KV call in flight", n, scs[n].ep.inflight.Load())
+		}
+	}
+	picked[0].Done(balancer.DoneInfo{})
+	if n := scs["b"].ep.inflight.Load(); n != 0 {
+		t.Errorf("the end of a stream changed b's count of KV calls to %d", n)
 	}
 }
 
