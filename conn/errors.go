@@ -355,9 +355,18 @@ func mapError(ctx context.Context, method, endpoint string, write bool, recvLimi
 	}
 	if write {
 		e.Unknown = outcomeUnknown(e.Code, e.kind)
+		// A follower forwards a learner's promotion to the leader and may
+		// then give up waiting for a leader (server/etcdserver/server.go
+		// PromoteMember, waitLeader): that ErrNoLeader may follow a
+		// promotion the leader proposed.
+		if e.kind == ErrNoLeader && method == methodMemberPromote {
+			e.Unknown = true
+		}
 	}
 	return e
 }
+
+const methodMemberPromote = "/etcdserverpb.Cluster/MemberPromote"
 
 // statusOf returns err's gRPC status. When err wraps a status error, as
 // gRPC's "max retries exhausted: failed after N attempts: %w" does after the

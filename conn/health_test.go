@@ -309,3 +309,15 @@ func TestResendNoLeader(t *testing.T) {
 		t.Error("resent with every endpoint out of rotation")
 	}
 }
+
+// ErrNoLeader is a refusal before the proposal, except from a follower that
+// forwarded a promotion to the leader and then stopped waiting for one.
+func TestNoLeaderOutcome(t *testing.T) {
+	bg := context.Background()
+	if err := mapError(bg, MethodPut, "a", true, 0, rpctypes.ErrGRPCNoLeader); err.Unknown {
+		t.Errorf("put refused with no leader: %v, want a known outcome", err)
+	}
+	if err := mapError(bg, methodMemberPromote, "a", true, 0, rpctypes.ErrGRPCNoLeader); !err.Unknown || !errors.Is(err, ErrNoLeader) {
+		t.Errorf("promotion refused with no leader: %v, want ErrNoLeader with an unknown outcome", err)
+	}
+}

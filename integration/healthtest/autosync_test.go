@@ -29,8 +29,8 @@ type endpointList struct {
 }
 
 func (h *installed) Enabled(context.Context, slog.Level) bool { return true }
-func (h *installed) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *installed) WithGroup(string) slog.Handler           { return h }
+func (h *installed) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *installed) WithGroup(string) slog.Handler            { return h }
 
 func (h *installed) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "getcd: endpoints changed" {
@@ -138,9 +138,8 @@ func TestAutoSyncLearner(t *testing.T) {
 			wg.Wait()
 		}
 	}()
-	// syncs waits until the connection has synced several times more, by
-	// counting its MemberList answers through the workload's clock: the
-	// interval is 50ms, so a second covers about twenty syncs.
+	// syncs gives the connection time to sync about twenty times (the
+	// interval is 50ms).
 	syncs := func() { time.Sleep(time.Second) }
 
 	nm, err := cl.NewMember("m3")
