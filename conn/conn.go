@@ -75,8 +75,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	c.calls.New = func() any {
 		pc := &peerCall{}
 		copy(pc.opts[:], c.callOpts)
-		pc.opts[len(c.callOpts)] = grpc.Peer(&pc.p)
-		pc.opts[len(c.callOpts)+1] = requireLeaderOption
+		pc.opts[len(pc.opts)-1] = grpc.Peer(&pc.p)
 		return pc
 	}
 	c.tracker = newTracker(eps, cfg.BackoffBase, cfg.BackoffMax, cfg.Logger)

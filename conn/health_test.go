@@ -13,6 +13,7 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/balancer"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
@@ -319,5 +320,28 @@ func TestNoLeaderOutcome(t *testing.T) {
 	}
 	if err := mapError(bg, methodMemberPromote, "a", true, 0, rpctypes.ErrGRPCNoLeader); !err.Unknown || !errors.Is(err, ErrNoLeader) {
 		t.Errorf("promotion refused with no leader: %v, want ErrNoLeader with an unknown outcome", err)
+	}
+}
+
+func TestWithRequireLeader(t *testing.T) {
+	bg := context.Background()
+	has := func(ctx context.Context) []string {
+		return metadata.ValueFromOutgoingContext(ctx, rpctypes.MetadataRequireLeaderKey)
+	}
+	if v := has(withRequireLeader(bg)); !slices.Equal(v, []string{"true"}) {
+		t.Errorf("plain context: hasleader = %v", v)
+	}
+	user := metadata.AppendToOutgoingContext(bg, "x-user", "1")
+	ctx := withRequireLeader(user)
+	if v := has(ctx); !slices.Equal(v, []string{"true"}) || !slices.Equal(metadata.ValueFromOutgoingContext(ctx, "x-user"), []string{"1"}) {
+		t.Errorf("user metadata: hasleader %v, x-user %v; want both kept", v, metadata.ValueFromOutgoingContext(ctx, "x-user"))
+	}
+	already := metadata.AppendToOutgoingContext(bg, rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader)
+	if got := withRequireLeader(already); got != already {
+		t.Error("a context that already requires a leader was wrapped again")
+	}
+	// The cost on every call that requires a leader: a context and its value.
+	if n := testing.AllocsPerRun(100, func() { _ = withRequireLeader(bg) }); n > 2 {
+		t.Errorf("withRequireLeader allocates %v times, want at most 2", n)
 	}
 }

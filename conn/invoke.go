@@ -18,7 +18,7 @@ import (
 // otherwise allocate a slice per call to join the two sets.
 type peerCall struct {
 	p    peer.Peer
-	opts [5]grpc.CallOption // the Conn's callOpts, the Peer option, then requireLeaderOption
+	opts [4]grpc.CallOption // the Conn's callOpts, then the Peer option
 }
 
 // invoke runs one unary etcd RPC: it checks the size limit before sending,
@@ -98,12 +98,11 @@ func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Mes
 	if c.closed.Load() {
 		return c.closedError(method, "", false, write, "")
 	}
-	pc := c.calls.Get().(*peerCall)
-	opts := pc.opts[:len(pc.opts)-1]
 	if requireLeader(method, req, write) {
-		opts = pc.opts[:]
+		ctx = withRequireLeader(ctx)
 	}
-	err := c.cc.Invoke(ctx, method, req, resp, opts...)
+	pc := c.calls.Get().(*peerCall)
+	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)
 	if err != nil {
 		err = c.callError(ctx, method, &pc.p, write, err)
 	}

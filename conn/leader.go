@@ -6,25 +6,30 @@ import (
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
-	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 )
 
-// requireLeaderOption attaches etcd's require-leader metadata ("hasleader":
-// "true") to a call. It travels as per-call credentials: gRPC copies the
-// map it returns, so one map serves every call, and the caller's context
-// is left alone.
-var requireLeaderOption grpc.CallOption = grpc.PerRPCCredentials(leaderCreds{})
+// leaderMD is etcd's require-leader metadata ("hasleader": "true"). One
+// map serves every call: gRPC only reads outgoing metadata, and whoever
+// wants to change it must copy it (metadata.FromOutgoingContext does).
+var leaderMD = metadata.Pairs(rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader)
 
-type leaderCreds struct{}
-
-var leaderMD = map[string]string{rpctypes.MetadataRequireLeaderKey: rpctypes.MetadataHasLeader}
-
-func (leaderCreds) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
-	return leaderMD, nil
+// withRequireLeader attaches the require-leader metadata to ctx: the
+// shared map when ctx carries no outgoing metadata (two small allocations,
+// the fewest gRPC allows), else appended to what it carries, unless that
+// already requires a leader.
+func withRequireLeader(ctx context.Context) context.Context {
+	// FromOutgoingContext copies the metadata it finds, but costs nothing
+	// when there is none, the common case.
+	if _, ok := metadata.FromOutgoingContext(ctx); !ok {
+		return metadata.NewOutgoingContext(ctx, leaderMD)
+	}
+	if v := metadata.ValueFromOutgoingContext(ctx, rpctypes.MetadataRequireLeaderKey); len(v) > 0 && v[0] == rpctypes.MetadataHasLeader {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader)
 }
-
-func (leaderCreds) RequireTransportSecurity() bool { return false }
 
 // requireLeader says whether a call carries the require-leader metadata:
 // the table "Leader-aware rotation" in the package documentation. A member
