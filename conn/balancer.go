@@ -159,7 +159,8 @@ func (c *trackingCC) UpdateState(s balancer.State) {
 //
 // A call whose context holds a probeTarget goes to that endpoint, in
 // rotation or not, when its SubConn is ready: that is how the prober
-// reaches the members that are out.
+// reaches the members it probes. The picker looks for one only while an
+// endpoint is out or a probe is under way.
 type rotationPicker struct {
 	child balancer.Picker
 	scs   map[balancer.SubConn]*subConn // never changed
@@ -167,7 +168,7 @@ type rotationPicker struct {
 }
 
 func (p *rotationPicker) Pick(info balancer.PickInfo) (balancer.PickResult, error) {
-	if p.h.outNum.Load() > 0 {
+	if p.h.outNum.Load() > 0 || p.h.probing.Load() > 0 {
 		if target, ok := info.Ctx.Value(probeTarget{}).(string); ok {
 			return p.pickTarget(target)
 		}

@@ -26,8 +26,9 @@ const methodStatus = "/etcdserverpb.Maintenance/Status"
 // request timeout, seven seconds by default); when every caller waits
 // there, no new call arrives to be refused, and only a probe finds out.
 type health struct {
-	c      *Conn
-	outNum atomic.Int32 // endpoints out of rotation
+	c       *Conn
+	outNum  atomic.Int32 // endpoints out of rotation
+	probing atomic.Int32 // probes under way: the picker looks for their target
 
 	mu  sync.Mutex
 	eps map[string]*epHealth // by host:port, the current endpoints only
@@ -215,6 +216,8 @@ func (h *health) probe(e *epHealth) {
 	ctx, cancel := context.WithTimeout(h.c.bgCtx, max(h.c.cfg.ProbeInterval, time.Second))
 	defer cancel()
 	ctx = context.WithValue(ctx, probeTarget{}, e.addr)
+	h.probing.Add(1)
+	defer h.probing.Add(-1)
 	resp := &pb.StatusResponse{}
 	if err := h.c.cc.Invoke(ctx, methodStatus, &pb.StatusRequest{}, resp); err != nil {
 		return

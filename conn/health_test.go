@@ -161,6 +161,12 @@ func pickNames(t *testing.T, p *rotationPicker, ctx context.Context, n int) map[
 func TestRotationPicker(t *testing.T) {
 	p, h, scs := newTestPicker()
 	ctx := context.Background()
+	// A probe reaches its target while nothing is out (a suspect's probe).
+	h.probing.Add(1)
+	if got := pickNames(t, p, context.WithValue(ctx, probeTarget{}, "c"), 3); got["c"] != 3 {
+		t.Errorf("probe of c with nothing out: picks %v, want c only", got)
+	}
+	h.probing.Add(-1)
 	if got := pickNames(t, p, ctx, 30); got["a"] != 10 || got["b"] != 10 || got["c"] != 10 {
 		t.Fatalf("all in rotation: picks %v, want 10 each", got)
 	}
@@ -181,6 +187,8 @@ func TestRotationPicker(t *testing.T) {
 	}
 	// The prober still reaches b.
 	pctx := context.WithValue(ctx, probeTarget{}, "b")
+	h.probing.Add(1)
+	defer h.probing.Add(-1)
 	if got := pickNames(t, p, pctx, 3); got["b"] != 3 {
 		t.Errorf("probe of b: picks %v, want b only", got)
 	}
