@@ -180,11 +180,11 @@ func (c *Conn) Close() error {
 	}
 	var err error
 	c.closeOnce.Do(func() {
+		c.epsMu.Lock() // an endpoint change under way ends first; none starts after
 		c.closed.Store(true)
+		c.epsMu.Unlock()
 		close(c.done)
 		c.bgCancel()
-		c.epsMu.Lock() // no endpoint change is under way or starts
-		c.epsMu.Unlock()
 		c.bg.Wait() // the prober and the auto-sync end with done
 		serr := c.closeShared()
 		if c.auth != nil {

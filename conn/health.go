@@ -124,13 +124,13 @@ func outReason(err error) error {
 // with one on the endpoint of e.
 func (h *health) observe(e *epHealth, err error) {
 	if reason := outReason(err); reason != nil {
-		h.takeOut(e, reason, "")
+		h.takeOut(e, reason)
 	}
 }
 
-// takeOut takes e out of rotation for reason (detail: what the member said,
-// when not the reason's own words) and wakes the prober.
-func (h *health) takeOut(e *epHealth, reason error, detail string) {
+// takeOut takes e out of rotation for cause: one of the sentinels of
+// outReason, or an *outError that wraps one.
+func (h *health) takeOut(e *epHealth, cause error) {
 	h.mu.Lock()
 	if h.eps[e.addr] != e || e.out.Load() {
 		h.mu.Unlock()
@@ -139,10 +139,6 @@ func (h *health) takeOut(e *epHealth, reason error, detail string) {
 	e.out.Store(true)
 	h.outNum.Add(1)
 	h.mu.Unlock()
-	cause := reason
-	if detail != "" {
-		cause = &outError{reason: reason, detail: detail}
-	}
 	h.c.tracker.setRotation(e.addr, true, cause)
 }
 
@@ -222,11 +218,11 @@ func (h *health) probe(e *epHealth) {
 	if err := h.c.cc.Invoke(ctx, methodStatus, &pb.StatusRequest{}, resp); err != nil {
 		return
 	}
-	if reason, detail := statusUnhealthy(resp); reason != nil {
+	if cause := statusUnhealthy(resp); cause != nil {
 		if e.out.Load() {
-			h.c.tracker.setRotation(e.addr, true, &outError{reason: reason, detail: detail})
+			h.c.tracker.setRotation(e.addr, true, cause)
 		} else {
-			h.takeOut(e, reason, detail)
+			h.takeOut(e, cause)
 		}
 		return
 	}
@@ -237,17 +233,17 @@ func (h *health) probe(e *epHealth) {
 // rotation: no leader (Leader 0, which etcd's Status also lists in Errors),
 // or a NOSPACE or CORRUPT alarm among the Errors (server/etcdserver/api/
 // v3rpc/maintenance.go Status lists every alarm raised in the cluster).
-func statusUnhealthy(r *pb.StatusResponse) (error, string) {
+func statusUnhealthy(r *pb.StatusResponse) error {
 	if r.Leader == 0 {
-		return ErrNoLeader, "the member reports no leader"
+		return &outError{reason: ErrNoLeader, detail: "the member reports no leader"}
 	}
 	for _, e := range r.Errors {
 		switch {
 		case strings.Contains(e, pb.AlarmType_NOSPACE.String()):
-			return ErrNoSpace, "alarm " + pb.AlarmType_NOSPACE.String() + " raised"
+			return &outError{reason: ErrNoSpace, detail: "alarm " + pb.AlarmType_NOSPACE.String() + " raised"}
 		case strings.Contains(e, pb.AlarmType_CORRUPT.String()):
-			return ErrCorrupt, "alarm " + pb.AlarmType_CORRUPT.String() + " raised"
+			return &outError{reason: ErrCorrupt, detail: "alarm " + pb.AlarmType_CORRUPT.String() + " raised"}
 		}
 	}
-	return nil, ""
+	return nil
 }

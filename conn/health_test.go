@@ -263,9 +263,9 @@ func TestStatusUnhealthy(t *testing.T) {
 		{&pb.StatusResponse{Leader: 7, Errors: []string{(&pb.AlarmMember{MemberID: 7, Alarm: pb.AlarmType_NOSPACE}).String()}}, ErrNoSpace},
 		{&pb.StatusResponse{Leader: 7, Errors: []string{(&pb.AlarmMember{MemberID: 7, Alarm: pb.AlarmType_CORRUPT}).String()}}, ErrCorrupt},
 	} {
-		got, detail := statusUnhealthy(tc.resp)
-		if got != tc.want || (got != nil) != (detail != "") {
-			t.Errorf("statusUnhealthy(%v) = %v, %q; want %v", tc.resp, got, detail, tc.want)
+		got := statusUnhealthy(tc.resp)
+		if (got == nil) != (tc.want == nil) || (tc.want != nil && !errors.Is(got, tc.want)) {
+			t.Errorf("statusUnhealthy(%v) = %v; want %v", tc.resp, got, tc.want)
 		}
 	}
 }
@@ -312,7 +312,7 @@ func TestResendNoLeader(t *testing.T) {
 		}
 	}
 	for _, e := range []string{"a", "b", "c"} {
-		c.health.takeOut(c.health.entry(e), ErrNoLeader, "")
+		c.health.takeOut(c.health.entry(e), ErrNoLeader)
 	}
 	if c.resendNoLeader(MethodPut, true, noLeader, 1) {
 		t.Error("resent with every endpoint out of rotation")
