@@ -84,8 +84,10 @@ type Config struct {
 
 	// ProbeInterval is how often a member taken out of rotation (it
 	// answered that it has no leader, or that a NOSPACE or CORRUPT alarm is
-	// raised) is asked for its status, to put it back once it is healthy.
-	// Default 1s. See "Leader-aware rotation" in the package documentation.
+	// raised) is asked for its status, to put it back once it is healthy;
+	// a member that holds KV calls and has answered none for this long is
+	// asked too. Default 1s. See "Leader-aware rotation" in the package
+	// documentation.
 	ProbeInterval time.Duration
 
 	// DisableRotation keeps every endpoint in rotation whatever it answers:
