@@ -23,6 +23,7 @@ const (
 	DefaultMaxCallRecvMsgSize = 1<<31 - 1
 	DefaultBackoffBase        = 100 * time.Millisecond
 	DefaultBackoffMax         = 5 * time.Second
+	DefaultProbeInterval      = time.Second
 )
 
 // Config describes one connection to one etcd cluster. Every zero value
@@ -74,8 +75,30 @@ type Config struct {
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
 
+	// AutoSyncInterval, when above zero, refreshes the endpoints from the
+	// cluster's member list at this interval (see Conn.Sync): members that
+	// join are used, members that leave are dropped, learners and members
+	// that have not started are never used. Zero, the default, keeps the
+	// configured endpoints until SetEndpoints or Sync changes them.
+	AutoSyncInterval time.Duration
+
+	// ProbeInterval is how often a member taken out of rotation (it
+	// answered that it has no leader, or that a NOSPACE or CORRUPT alarm is
+	// raised) is asked for its status, to put it back once it is healthy;
+	// a member that holds KV calls and has answered none for this long is
+	// asked too. Default 1s. See "Leader-aware rotation" in the package
+	// documentation.
+	ProbeInterval time.Duration
+
+	// DisableRotation keeps every endpoint in rotation whatever it answers:
+	// no member is taken out and none is probed. Requests still carry
+	// etcd's require-leader metadata, so a member without a leader refuses
+	// them at once rather than letting them wait.
+	DisableRotation bool
+
 	// Logger receives connection events (endpoint state changes, token
-	// refreshes). Default: discard.
+	// refreshes, endpoints taken out of or put back in rotation, endpoint
+	// list changes). Default: discard.
 	Logger *slog.Logger
 
 	// DialOptions are given to gRPC after getcd's keep-alive and backoff
@@ -154,7 +177,7 @@ func (c Config) validate() ([]endpoint, error) {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"DialTimeout", c.DialTimeout}, {"RequestTimeout", c.RequestTimeout}, {"KeepAliveTime", c.KeepAliveTime}, {"KeepAliveTimeout", c.KeepAliveTimeout}, {"BackoffBase", c.BackoffBase}, {"BackoffMax", c.BackoffMax}} {
+	}{{"DialTimeout", c.DialTimeout}, {"RequestTimeout", c.RequestTimeout}, {"KeepAliveTime", c.KeepAliveTime}, {"KeepAliveTimeout", c.KeepAliveTimeout}, {"BackoffBase", c.BackoffBase}, {"BackoffMax", c.BackoffMax}, {"AutoSyncInterval", c.AutoSyncInterval}, {"ProbeInterval", c.ProbeInterval}} {
 		if d.v < 0 {
 			return nil, &ConfigError{Field: d.name, Reason: "must not be negative, got " + d.v.String()}
 		}
@@ -189,6 +212,7 @@ func (c Config) withDefaults() Config {
 	def(&c.KeepAliveTimeout, DefaultKeepAliveTimeout)
 	def(&c.BackoffBase, DefaultBackoffBase)
 	def(&c.BackoffMax, DefaultBackoffMax)
+	def(&c.ProbeInterval, DefaultProbeInterval)
 	if c.MaxCallSendMsgSize == 0 {
 		c.MaxCallSendMsgSize = DefaultMaxCallSendMsgSize
 	}

@@ -30,6 +30,8 @@ func TestConfigValidate(t *testing.T) {
 		"negative recv":    {Config{Endpoints: ok.Endpoints, MaxCallRecvMsgSize: -1}, "MaxCallRecvMsgSize"},
 		"password no user": {Config{Endpoints: ok.Endpoints, Password: "x"}, "Username"},
 		"backoff order":    {Config{Endpoints: ok.Endpoints, BackoffBase: time.Second, BackoffMax: time.Millisecond}, "BackoffBase"},
+		"negative sync":    {Config{Endpoints: ok.Endpoints, AutoSyncInterval: -time.Second}, "AutoSyncInterval"},
+		"negative probe":   {Config{Endpoints: ok.Endpoints, ProbeInterval: -time.Second}, "ProbeInterval"},
 	} {
 		err := tc.cfg.Validate()
 		if !errors.Is(err, ErrInvalidConfig) {

@@ -32,11 +32,17 @@ import (
 // nothing and Done returns a closed channel.
 type Conn struct {
 	cfg       Config
-	eps       []endpoint
+	eps       atomic.Pointer[[]endpoint] // never changed once stored; replaced by SetEndpoints
+	secure    bool                       // the transport is TLS
+	epsMu     sync.Mutex                 // serializes endpoint changes
 	cc        *grpc.ClientConn
 	resolver  *manual.Resolver
 	tracker   *tracker
-	auth      *tokenAuth // nil without Username
+	health    *health        // nil with DisableRotation
+	bg        sync.WaitGroup // the prober and the auto-sync
+	bgCtx     context.Context
+	bgCancel  context.CancelFunc // ends bgCtx, at Close
+	auth      *tokenAuth         // nil without Username
 	callOpts  []grpc.CallOption
 	calls     sync.Pool // of *peerCall
 	closeOnce sync.Once
@@ -58,7 +64,9 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Conn{cfg: cfg, eps: eps, done: make(chan struct{})}
+	c := &Conn{cfg: cfg, done: make(chan struct{})}
+	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
+	c.eps.Store(&eps)
 	c.callOpts = []grpc.CallOption{
 		grpc.WaitForReady(true),
 		grpc.MaxCallSendMsgSize(cfg.MaxCallSendMsgSize),
@@ -71,6 +79,9 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 		return pc
 	}
 	c.tracker = newTracker(eps, cfg.BackoffBase, cfg.BackoffMax, cfg.Logger)
+	if !cfg.DisableRotation {
+		c.health = newHealth(c)
+	}
 
 	// Each connection gets its own resolver scheme, so no global registry
 	// is touched and two connections never see each other's endpoints.
@@ -79,7 +90,8 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	c.resolver.InitialState(c.resolverState())
 
 	creds := insecure.NewCredentials()
-	if tlsCfg := cfg.TLS; tlsCfg != nil || (len(eps) > 0 && eps[0].secure) {
+	c.secure = cfg.TLS != nil || (len(eps) > 0 && eps[0].secure)
+	if tlsCfg := cfg.TLS; c.secure {
 		if tlsCfg == nil {
 			tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
@@ -132,15 +144,25 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 			return nil, err
 		}
 	}
+	if c.health != nil {
+		c.bg.Go(c.health.run)
+	}
+	if cfg.AutoSyncInterval > 0 {
+		c.bg.Go(c.autoSync)
+	}
 	return c, nil
 }
 
+// endpoints returns the current endpoints; the slice is never changed.
+func (c *Conn) endpoints() []endpoint { return *c.eps.Load() }
+
 func (c *Conn) resolverState() resolver.State {
-	addrs := make([]resolver.Address, len(c.eps))
-	for i, ep := range c.eps {
+	eps := c.endpoints()
+	addrs := make([]resolver.Address, len(eps))
+	for i, ep := range eps {
 		addrs[i] = resolver.Address{Addr: ep.addr, ServerName: ep.host}
 	}
-	return resolver.State{Addresses: addrs, Attributes: attributes.New(trackerKey{}, c.tracker)}
+	return resolver.State{Addresses: addrs, Attributes: attributes.New(trackerKey{}, balancerState{c.tracker, c.health})}
 }
 
 // MethodConnect is the Method of the *Error New returns when no endpoint
@@ -158,8 +180,12 @@ func (c *Conn) Close() error {
 	}
 	var err error
 	c.closeOnce.Do(func() {
+		c.epsMu.Lock() // an endpoint change under way ends first; none starts after
 		c.closed.Store(true)
+		c.epsMu.Unlock()
 		close(c.done)
+		c.bgCancel()
+		c.bg.Wait() // the prober and the auto-sync end with done
 		serr := c.closeShared()
 		if c.auth != nil {
 			c.auth.close()
@@ -201,13 +227,15 @@ func (c *Conn) ClientConn() *grpc.ClientConn {
 	return c.cc
 }
 
-// Endpoints returns the endpoints as host:port, in configuration order.
+// Endpoints returns the endpoints as host:port, in configuration order, or
+// as SetEndpoints or Sync last changed them.
 func (c *Conn) Endpoints() []string {
-	if c == nil {
+	if c == nil || c.eps.Load() == nil {
 		return nil
 	}
-	out := make([]string, len(c.eps))
-	for i, ep := range c.eps {
+	eps := c.endpoints()
+	out := make([]string, len(eps))
+	for i, ep := range eps {
 		out[i] = ep.addr
 	}
 	return out

@@ -30,10 +30,12 @@ func dialOne(ctx context.Context, c *Conn, endpoint string) (*Conn, error) {
 		return nil, c.closedError("dial", "", false, false, "")
 	}
 	cfg := c.cfg
-	if !strings.Contains(endpoint, "://") && len(c.eps) > 0 && c.eps[0].secure {
+	if !strings.Contains(endpoint, "://") && c.secure {
 		endpoint = "https://" + endpoint
 	}
 	cfg.Endpoints = []string{endpoint}
+	// One member, chosen by the caller: nothing to sync, nothing to rotate.
+	cfg.AutoSyncInterval, cfg.DisableRotation = 0, true
 	cfg.DialOptions = append(slices.Clip(cfg.DialOptions), grpc.WithDisableHealthCheck())
 	return New(ctx, cfg)
 }

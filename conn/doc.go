@@ -52,7 +52,9 @@
 //	                                            checkAndGetPrevKV (ignore_value or ignore_lease on a
 //	                                            missing key)
 //	ErrNoLeader                    not applied  server/etcdserver/api/v3rpc/interceptor.go newUnaryInterceptor
-//	                                            (require-leader metadata); v3_server.go waitLeader
+//	                                            (require-leader metadata), before the handler; UNKNOWN for
+//	                                            MemberPromote: server.go PromoteMember forwards it to the
+//	                                            leader, then waitLeader may give up
 //	ErrNotCapable,                 not applied  server/etcdserver/api/v3rpc/interceptor.go newUnaryInterceptor
 //	ErrNotForLearner
 //	ErrTooManyRequests             not applied  server/etcdserver/v3_server.go processInternalRaftRequestOnce,
@@ -102,8 +104,9 @@
 //	any other error                UNKNOWN      unless its gRPC code is a refusal (InvalidArgument,
 //	                                            FailedPrecondition, NotFound, AlreadyExists, ...)
 //
-// A read never has an unknown outcome. A write is sent at most once (see
-// Retries), so even one with an unknown outcome was applied at most once.
+// A read never has an unknown outcome. A write is sent again only after a
+// refusal that certainly came before its proposal (see Retries), so even
+// one with an unknown outcome was applied at most once.
 //
 // # Retries
 //
@@ -114,6 +117,62 @@
 // they are replayed only by gRPC's transparent retry, which happens only
 // when the request never reached the server. [Config.DialOptions] cannot
 // replace this service config.
+//
+// One refusal is safe to resend for writes too: ErrNoLeader from a member
+// that has lost its leader. For Put, DeleteRange, Txn, Compact, LeaseGrant
+// and LeaseRevoke etcd v3.7 raises it only in the require-leader check of
+// server/etcdserver/api/v3rpc/interceptor.go newUnaryInterceptor, which
+// refuses the call before its handler runs. Such a write, and any read, is
+// sent again to another member, once per endpoint at most, while a member
+// is left in rotation (see Leader-aware rotation). Other writes refused with
+// ErrNoLeader are not resent.
+//
+// # Leader-aware rotation
+//
+// A member cut off from the rest of its cluster still accepts connections
+// and answers gRPC health checks, but it cannot serve a linearizable read
+// or a write: it holds them until etcd's request timeout. getcd sends etcd's
+// require-leader metadata ("hasleader": "true") with every call that needs a
+// leader, so that such a member refuses it at once with ErrNoLeader:
+//
+//	calls                                              require-leader
+//	-------------------------------------------------  ------------------------------------------
+//	KV Range                                           unless serializable (WithSerializable)
+//	KV Txn                                             unless it holds serializable ranges only
+//	KV Put, DeleteRange, Compact                       yes
+//	Lease Grant, Revoke, TimeToLive, Leases            yes (through raft, or served by the leader)
+//	Cluster MemberList                                 only when linearizable
+//	Cluster MemberAdd, Remove, Update, Promote         yes
+//	Auth: every call, Authenticate included            yes (etcd serves them through raft)
+//	Maintenance Alarm, Downgrade                       yes (through raft)
+//	Maintenance Status, Defragment, Hash, HashKV,      no: a member answers them about itself
+//	Snapshot; MoveLeader                               (MoveLeader: the leader alone answers it)
+//	streams (watch, lease keep-alive)                  as their packages decide (both require one)
+//
+// A member that answers ErrNoLeader, or ErrNoSpace or ErrCorrupt (its
+// cluster has raised a NOSPACE or CORRUPT alarm), is taken out of the
+// balancer's rotation: round robin skips it and calls go to the other
+// members. Every ProbeInterval (1s by default) the connection asks each
+// member out of rotation for its Status, and puts it back once it reports a
+// leader and neither alarm. A member that holds KV calls and has answered
+// none for a whole ProbeInterval is probed too, so that a member whose
+// callers all wait on it is found without waiting for etcd's timeout.
+// Status lists the members out of rotation (EndpointStatus.OutOfRotation,
+// OutSince, OutReason), and so does registry.Info. When every member is
+// out, calls go to them anyway: the verdicts never make a connection
+// unusable. Config.DisableRotation turns the rotation off (the metadata is
+// still sent).
+//
+// # Endpoints
+//
+// SetEndpoints replaces the endpoints; Sync replaces them with the client
+// URLs of the cluster's started voting members, read from the member list
+// (linearizably); Config.AutoSyncInterval runs Sync at an interval, in the
+// background. Learners are never used, nor members that have not started;
+// a member list with no usable member is never applied (ErrNoUsableMember).
+// The balancer, Status and registry.Info follow every change, and an
+// endpoint that stays keeps its connection, its state and its place in or
+// out of rotation.
 //
 // # Auth
 //
@@ -127,7 +186,9 @@
 //
 // # Logging
 //
-// [Config.Logger] receives endpoint state changes and re-authentications.
+// [Config.Logger] receives endpoint state changes, re-authentications,
+// endpoints taken out of and put back in rotation, and endpoint list
+// changes.
 // conn never calls the logger, or any other user code, while it holds a
 // lock, so a handler may call [Conn.Status].
 package conn

@@ -12,6 +12,7 @@ type endpoint struct {
 	addr   string // host:port as gRPC dials it ("[::1]:2379" for IPv6)
 	host   string // host name or IP, for TLS server name checks
 	secure bool   // https:// was given
+	plain  bool   // http:// was given
 }
 
 // parseEndpoints accepts host:port, [v6]:port and http:// or https:// URLs.
@@ -54,6 +55,7 @@ func parseEndpoint(r string) (endpoint, error) {
 		case "https":
 			ep.secure = true
 		case "http":
+			ep.plain = true
 		default:
 			return bad("unsupported scheme; use host:port, http:// or https://")
 		}

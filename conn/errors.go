@@ -343,10 +343,7 @@ func responseTooLarge(msg string, recvLimit int) bool {
 // applied); write says whether the request changes state, so that an unknown
 // outcome can be flagged.
 func mapError(ctx context.Context, method, endpoint string, write bool, recvLimit int, err error) *Error {
-	st, ok := status.FromError(err)
-	if !ok {
-		st = status.New(codes.Unknown, err.Error())
-	}
+	st := statusOf(err)
 	e := &Error{Method: method, Endpoint: endpoint, Code: st.Code(), Message: st.Message()}
 	e.kind = classify(st.Code(), st.Message(), recvLimit)
 	if cerr := ctx.Err(); cerr != nil && (e.kind == context.Canceled || e.kind == context.DeadlineExceeded ||
@@ -358,8 +355,36 @@ func mapError(ctx context.Context, method, endpoint string, write bool, recvLimi
 	}
 	if write {
 		e.Unknown = outcomeUnknown(e.Code, e.kind)
+		// A follower forwards a learner's promotion to the leader and may
+		// then give up waiting for a leader (server/etcdserver/server.go
+		// PromoteMember, waitLeader): that ErrNoLeader may follow a
+		// promotion the leader proposed.
+		if e.kind == ErrNoLeader && method == methodMemberPromote {
+			e.Unknown = true
+		}
 	}
 	return e
+}
+
+const methodMemberPromote = "/etcdserverpb.Cluster/MemberPromote"
+
+// statusOf returns err's gRPC status. When err wraps a status error, as
+// gRPC's "max retries exhausted: failed after N attempts: %w" does after the
+// last attempt of a retried read, status.FromError would put the wrapper's
+// words in front of the message and hide etcd's description (such as
+// "etcdserver: no leader") from the sentinel lookup; statusOf returns the
+// wrapped status itself. An error without a status is Unknown.
+func statusOf(err error) *status.Status {
+	if err == nil {
+		return status.New(codes.OK, "")
+	}
+	var gs interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &gs) {
+		if st := gs.GRPCStatus(); st != nil {
+			return st
+		}
+	}
+	return status.New(codes.Unknown, err.Error())
 }
 
 // notSent builds the error of a call that never reached an endpoint: a write

@@ -35,16 +35,26 @@ func (c *Conn) invoke(ctx context.Context, method string, req, resp proto.Messag
 			Message: "request of " + strconv.Itoa(n) + " bytes exceeds MaxCallSendMsgSize of " + strconv.Itoa(c.cfg.MaxCallSendMsgSize) + " bytes"}
 	}
 	if c.auth == nil {
-		return c.invokeRaw(ctx, method, req, resp, write)
+		return c.invokeResend(ctx, method, req, resp, write)
 	}
 	tok := c.auth.current()
-	err := c.invokeRaw(ctx, method, req, resp, write)
+	err := c.invokeResend(ctx, method, req, resp, write)
 	if err != nil && (errors.Is(err, ErrInvalidAuthToken) || errors.Is(err, ErrAuthOldRevision)) {
 		// The server rejected the token before running the request, so even
 		// a write is safe to send again.
 		if _, rerr := c.auth.refresh(ctx, tok); rerr != nil {
 			return rerr
 		}
+		err = c.invokeResend(ctx, method, req, resp, write)
+	}
+	return err
+}
+
+// invokeResend is invokeRaw, sent again to another member when the member
+// that answered had no leader and the call may be resent (resendNoLeader).
+func (c *Conn) invokeResend(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+	err := c.invokeRaw(ctx, method, req, resp, write)
+	for try := 1; err != nil && c.resendNoLeader(method, write, err, try); try++ {
 		err = c.invokeRaw(ctx, method, req, resp, write)
 	}
 	return err
@@ -78,7 +88,7 @@ func (c *Conn) callError(ctx context.Context, method string, p *peer.Peer, write
 		return c.closedError(method, ep, sent, write, status.Convert(err).Message())
 	}
 	if !sent {
-		st := status.Convert(err)
+		st := statusOf(err)
 		return notSent(ctx, method, c.Endpoints(), nil, st.Code(), st.Message())
 	}
 	return mapError(ctx, method, ep, write, c.cfg.MaxCallRecvMsgSize, err)
@@ -87,6 +97,9 @@ func (c *Conn) callError(ctx context.Context, method string, p *peer.Peer, write
 func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Message, write bool) error {
 	if c.closed.Load() {
 		return c.closedError(method, "", false, write, "")
+	}
+	if requireLeader(method, req, write) {
+		ctx = withRequireLeader(ctx)
 	}
 	pc := c.calls.Get().(*peerCall)
 	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)

@@ -54,4 +54,14 @@ type EndpointStatus struct {
 	// out from the configured backoff (gRPC adds up to 20% jitter either
 	// way). Zero when no retry is pending.
 	NextRetry time.Time
+
+	// OutOfRotation is set while the member is left out of the rotation
+	// of calls because it answered that it has no leader, or that a
+	// NOSPACE or CORRUPT alarm is raised; OutSince is when it was taken
+	// out, and OutReason why: an error matching ErrNoLeader, ErrNoSpace or
+	// ErrCorrupt, with what the last probe found. See "Leader-aware
+	// rotation" in the package documentation.
+	OutOfRotation bool
+	OutSince      time.Time
+	OutReason     error
 }

@@ -66,9 +66,7 @@ func (t *tracker) record(addr string, s balancer.SubConnState) (slog.Level, stri
 	}
 	st, ok := t.eps[addr]
 	if !ok {
-		st = &EndpointStatus{Endpoint: addr}
-		t.eps[addr] = st
-		t.order = append(t.order, addr)
+		return 0, "", nil // an endpoint SetEndpoints or Sync removed
 	}
 	prev := st.State
 	now := time.Now()
@@ -114,6 +112,54 @@ func (t *tracker) record(addr string, s balancer.SubConnState) (slog.Level, stri
 		attrs = append(attrs, "error", st.LastError.Error(), "next_retry", st.NextRetry)
 	}
 	return level, "getcd: endpoint state changed", attrs
+}
+
+// setEndpoints makes addrs the endpoints, in that order: the rows of the
+// endpoints that stay are kept, new ones start idle, the others go.
+func (t *tracker) setEndpoints(addrs []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	next := make(map[string]*EndpointStatus, len(addrs))
+	for _, a := range addrs {
+		st, ok := t.eps[a]
+		if !ok {
+			st = &EndpointStatus{Endpoint: a, State: StateIdle, Since: now}
+		}
+		next[a] = st
+	}
+	t.eps, t.order = next, append([]string(nil), addrs...)
+}
+
+// setRotation records that addr was taken out of rotation for reason (out)
+// or put back (!out), and logs the change. A reason given for an endpoint
+// already out replaces the former one and is not logged.
+func (t *tracker) setRotation(addr string, out bool, reason error) {
+	t.mu.Lock()
+	st, ok := t.eps[addr]
+	if !ok || t.closed {
+		t.mu.Unlock()
+		return
+	}
+	changed := st.OutOfRotation != out
+	now := time.Now()
+	var outFor time.Duration
+	if changed {
+		if out {
+			st.OutSince = now
+		} else {
+			outFor = now.Sub(st.OutSince)
+			st.OutSince = time.Time{}
+		}
+	}
+	st.OutOfRotation, st.OutReason = out, reason
+	t.mu.Unlock()
+	switch {
+	case changed && out:
+		t.logger.Warn("getcd: endpoint out of rotation", "endpoint", addr, "reason", reason.Error())
+	case changed:
+		t.logger.Info("getcd: endpoint back in rotation", "endpoint", addr, "was_out_for", outFor)
+	}
 }
 
 func (t *tracker) snapshot() []EndpointStatus {

@@ -33,6 +33,12 @@ func TestZeroConn(t *testing.T) {
 		if cfg := c.Config(); len(cfg.Endpoints) != 0 {
 			t.Errorf("%s: Config() = %v", name, cfg)
 		}
+		if err := c.SetEndpoints("127.0.0.1:2379"); !errors.Is(err, conn.ErrClosed) {
+			t.Errorf("%s: SetEndpoints() = %v, want ErrClosed", name, err)
+		}
+		if err := c.Sync(context.Background()); !errors.Is(err, conn.ErrClosed) {
+			t.Errorf("%s: Sync() = %v, want ErrClosed", name, err)
+		}
 		err := c.Close()
 		if !errors.Is(err, conn.ErrClosed) || status.Code(err) != codes.FailedPrecondition {
 			t.Errorf("%s: Close() = %v (code %v), want ErrClosed, FailedPrecondition", name, err, status.Code(err))

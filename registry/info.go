@@ -35,7 +35,11 @@ func (r *Registry) Info() Table {
 }
 
 // String renders the table. Detail holds, per state, how long it has lasted,
-// the next retry time and the last error.
+// the next retry time and the last error, and for an endpoint left out of
+// the connection's rotation (conn.EndpointStatus.OutOfRotation) since when
+// and why:
+//
+//	| main | 127.0.0.1:2379 | active | out of rotation for 1.2s (conn: no leader: the member reports no leader), for 5m0s |
 func (in Table) String() string {
 	return in.render(time.Now())
 }
@@ -80,6 +84,16 @@ func (in Table) render(now time.Time) string {
 
 func detail(s conn.EndpointStatus, now time.Time) string {
 	var parts []string
+	if s.OutOfRotation {
+		out := "out of rotation"
+		if !s.OutSince.IsZero() {
+			out += " for " + now.Sub(s.OutSince).Truncate(time.Millisecond).String()
+		}
+		if s.OutReason != nil {
+			out += " (" + s.OutReason.Error() + ")"
+		}
+		parts = append(parts, out)
+	}
 	if !s.Since.IsZero() {
 		parts = append(parts, "for "+now.Sub(s.Since).Truncate(time.Millisecond).String())
 	}

@@ -56,6 +56,8 @@ func TestTableRender(t *testing.T) {
 		{Name: "main", EndpointStatus: conn.EndpointStatus{Endpoint: "127.0.0.1:2379", State: conn.StateActive, Since: now.Add(-5 * time.Second)}},
 		{Name: "main", EndpointStatus: conn.EndpointStatus{Endpoint: "127.0.0.1:22379", State: conn.StateFailed, Since: now.Add(-time.Second),
 			Failures: 3, LastError: errors.New("connection refused"), NextRetry: now.Add(400 * time.Millisecond)}},
+		{Name: "main", EndpointStatus: conn.EndpointStatus{Endpoint: "127.0.0.1:32379", State: conn.StateActive, Since: now.Add(-time.Minute),
+			OutOfRotation: true, OutSince: now.Add(-1500 * time.Millisecond), OutReason: conn.ErrNoLeader}},
 	}
 	got := tab.render(now)
 	want := `+------+-----------------+--------+----------------------------------------------------------------------------------+
@@ -63,6 +65,7 @@ func TestTableRender(t *testing.T) {
 +------+-----------------+--------+----------------------------------------------------------------------------------+
 | main | 127.0.0.1:2379  | active | for 5s                                                                           |
 | main | 127.0.0.1:22379 | failed | for 1s, failed attempts: 3, next retry in ~400ms, last error: connection refused |
+| main | 127.0.0.1:32379 | active | out of rotation for 1.5s (conn: no leader), for 1m0s                             |
 +------+-----------------+--------+----------------------------------------------------------------------------------+
 `
 	if got != want {

@@ -1,0 +1,355 @@
+package conn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"google.golang.org/grpc/balancer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+func TestRequireLeader(t *testing.T) {
+	linTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: &pb.RangeRequest{Key: []byte("a")}}}}}
+	serTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: &pb.RangeRequest{Key: []byte("a"), Serializable: true}}}}}
+	nestedTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestTxn{RequestTxn: serTxn}}}}
+	for _, tc := range []struct {
+		method string
+		req    proto.Message
+		write  bool
+		want   bool
+	}{
+		{MethodRange, &pb.RangeRequest{Key: []byte("a")}, false, true},
+		{MethodRange, &pb.RangeRequest{Key: []byte("a"), Serializable: true}, false, false},
+		{MethodPut, &pb.PutRequest{}, true, true},
+		{MethodDeleteRange, &pb.DeleteRangeRequest{}, true, true},
+		{MethodCompact, &pb.CompactionRequest{}, true, true},
+		{MethodTxn, linTxn, false, true},
+		{MethodTxn, serTxn, false, false},
+		{MethodTxn, nestedTxn, false, true}, // etcd counts a nested txn as not serializable
+		{MethodTxn, &pb.TxnRequest{}, true, true},
+		{"/etcdserverpb.Cluster/MemberList", &pb.MemberListRequest{}, false, false},
+		{"/etcdserverpb.Cluster/MemberList", &pb.MemberListRequest{Linearizable: true}, false, true},
+		{"/etcdserverpb.Cluster/MemberAdd", &pb.MemberAddRequest{}, true, true},
+		{"/etcdserverpb.Lease/LeaseGrant", &pb.LeaseGrantRequest{}, true, true},
+		{"/etcdserverpb.Lease/LeaseTimeToLive", &pb.LeaseTimeToLiveRequest{}, false, true},
+		{"/etcdserverpb.Auth/UserGet", &pb.AuthUserGetRequest{}, false, true},
+		{"/etcdserverpb.Auth/Authenticate", &pb.AuthenticateRequest{}, false, true},
+		{"/etcdserverpb.Maintenance/Status", &pb.StatusRequest{}, false, false},
+		{"/etcdserverpb.Maintenance/Defragment", &pb.DefragmentRequest{}, true, false},
+		{"/etcdserverpb.Maintenance/HashKV", &pb.HashKVRequest{}, false, false},
+		{"/etcdserverpb.Maintenance/MoveLeader", &pb.MoveLeaderRequest{}, true, false},
+		{"/etcdserverpb.Maintenance/Alarm", &pb.AlarmRequest{}, true, true},
+	} {
+		if got := requireLeader(tc.method, tc.req, tc.write); got != tc.want {
+			t.Errorf("requireLeader(%s, %v, write %v) = %v, want %v", tc.method, tc.req, tc.write, got, tc.want)
+		}
+	}
+}
+
+func TestUsableEndpoints(t *testing.T) {
+	members := []*pb.Member{
+		{ID: 1, Name: "m0", ClientURLs: []string{"http://127.0.0.1:1", "https://127.0.0.1:2"}},
+		{ID: 2, Name: "m1", ClientURLs: []string{"http://127.0.0.1:3"}},
+		{ID: 3, Name: "learner", ClientURLs: []string{"http://127.0.0.1:4"}, IsLearner: true},
+		{ID: 4, PeerURLs: []string{"http://127.0.0.1:9"}}, // added, not started
+		{ID: 5, Name: "bad", ClientURLs: []string{"unix://sock", "http://127.0.0.1:1"}},
+	}
+	addrs := func(eps []endpoint) []string {
+		var out []string
+		for _, ep := range eps {
+			out = append(out, ep.addr)
+		}
+		return out
+	}
+	got, _ := usableEndpoints(members, false)
+	if want := []string{"127.0.0.1:1", "127.0.0.1:3"}; !slices.Equal(addrs(got), want) {
+		t.Errorf("plain: %v, want %v", addrs(got), want)
+	}
+	got, _ = usableEndpoints(members, true)
+	if want := []string{"127.0.0.1:2"}; !slices.Equal(addrs(got), want) {
+		t.Errorf("TLS: %v, want %v", addrs(got), want)
+	}
+	got, why := usableEndpoints(members[2:4], false)
+	if len(got) != 0 || why != "learner: learner, 4: not started" {
+		t.Errorf("learner and unstarted: %v (%q), want none", addrs(got), why)
+	}
+	if got, why := usableEndpoints(nil, false); len(got) != 0 || why != "the list is empty" {
+		t.Errorf("empty list: %v (%q)", got, why)
+	}
+}
+
+func TestMergeKeepsOrder(t *testing.T) {
+	ep := func(names ...string) []endpoint {
+		var out []endpoint
+		for _, n := range names {
+			out = append(out, endpoint{addr: n, host: n})
+		}
+		return out
+	}
+	got := merge(ep("c", "a", "x"), ep("a", "b", "c"))
+	if want := ep("c", "a", "b"); !sameEndpoints(got, want) {
+		t.Errorf("merge = %v, want %v", got, want)
+	}
+	if sameEndpoints(ep("a", "b"), ep("b", "a")) || !sameEndpoints(ep("a", "b"), ep("a", "b")) {
+		t.Error("sameEndpoints does not compare in order")
+	}
+}
+
+// fakeSC is a SubConn the pickers below hand out.
+type fakeSC struct {
+	balancer.SubConn
+	name string
+}
+
+// rrPicker is a round robin over scs, as gRPC's.
+type rrPicker struct {
+	scs []*fakeSC
+	n   int
+}
+
+func (p *rrPicker) Pick(balancer.PickInfo) (balancer.PickResult, error) {
+	p.n++
+	return balancer.PickResult{SubConn: p.scs[p.n%len(p.scs)]}, nil
+}
+
+// newTestPicker builds a rotationPicker over three endpoints a, b, c.
+func newTestPicker() (*rotationPicker, *health, map[string]*subConn) {
+	eps := []endpoint{{addr: "a"}, {addr: "b"}, {addr: "c"}}
+	c := &Conn{tracker: newTracker(eps, DefaultBackoffBase, DefaultBackoffMax, slog.New(slog.DiscardHandler))}
+	c.eps.Store(&eps)
+	h := newHealth(c)
+	child := &rrPicker{}
+	p := &rotationPicker{child: child, scs: map[balancer.SubConn]*subConn{}, h: h}
+	byName := map[string]*subConn{}
+	for _, ep := range eps {
+		sc := &fakeSC{name: ep.addr}
+		child.scs = append(child.scs, sc)
+		entry := newSubConn(h, ep.addr)
+		entry.sc = sc
+		entry.ready.Store(true)
+		p.scs[sc] = entry
+		byName[ep.addr] = entry
+	}
+	return p, h, byName
+}
+
+func pickNames(t *testing.T, p *rotationPicker, ctx context.Context, n int) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for range n {
+		r, err := p.Pick(balancer.PickInfo{Ctx: ctx})
+		if err != nil {
+			t.Fatalf("pick: %v", err)
+		}
+		got[r.SubConn.(*fakeSC).name]++
+	}
+	return got
+}
+
+// A member that answers "no leader" leaves the rotation; every other answer
+// leaves it in. When every member is out, calls still go.
+func TestRotationPicker(t *testing.T) {
+	p, h, scs := newTestPicker()
+	ctx := context.Background()
+	// A probe reaches its target while nothing is out (a suspect's probe).
+	h.probing.Add(1)
+	if got := pickNames(t, p, context.WithValue(ctx, probeTarget{}, "c"), 3); got["c"] != 3 {
+		t.Errorf("probe of c with nothing out: picks %v, want c only", got)
+	}
+	h.probing.Add(-1)
+	if got := pickNames(t, p, ctx, 30); got["a"] != 10 || got["b"] != 10 || got["c"] != 10 {
+		t.Fatalf("all in rotation: picks %v, want 10 each", got)
+	}
+	// Answers that do not take a member out.
+	for _, err := range []error{rpctypes.ErrGRPCCompacted, rpctypes.ErrGRPCLeaderChanged, status.Error(codes.Unavailable, "connection refused"), context.Canceled} {
+		scs["b"].done(balancer.DoneInfo{Err: err})
+	}
+	if h.outNum.Load() != 0 {
+		t.Fatalf("%d endpoints out after answers that are not health verdicts", h.outNum.Load())
+	}
+	// A "no leader" answer, as gRPC hands it to Done.
+	scs["b"].done(balancer.DoneInfo{Err: rpctypes.ErrGRPCNoLeader})
+	if got := pickNames(t, p, ctx, 30); got["b"] != 0 || got["a"]+got["c"] != 30 {
+		t.Errorf("b out: picks %v, want none on b", got)
+	}
+	if st := p.h.c.tracker.snapshot(); !st[1].OutOfRotation || !errors.Is(st[1].OutReason, ErrNoLeader) || st[1].OutSince.IsZero() || st[0].OutOfRotation {
+		t.Errorf("Status after b was taken out: %+v", st)
+	}
+	// The prober still reaches b.
+	pctx := context.WithValue(ctx, probeTarget{}, "b")
+	h.probing.Add(1)
+	defer h.probing.Add(-1)
+	if got := pickNames(t, p, pctx, 3); got["b"] != 3 {
+		t.Errorf("probe of b: picks %v, want b only", got)
+	}
+	// NOSPACE and CORRUPT take members out too; with all three out, calls
+	// go anyway.
+	scs["a"].done(balancer.DoneInfo{Err: rpctypes.ErrGRPCNoSpace})
+	if got := pickNames(t, p, ctx, 10); got["c"] != 10 {
+		t.Errorf("a and b out: picks %v, want c only", got)
+	}
+	scs["c"].done(balancer.DoneInfo{Err: rpctypes.ErrGRPCCorrupt})
+	if got := pickNames(t, p, ctx, 30); got["a"]+got["b"]+got["c"] != 30 {
+		t.Errorf("all out: picks %v, want every call placed", got)
+	}
+	if h.inRotation() != 0 {
+		t.Errorf("inRotation = %d, want 0", h.inRotation())
+	}
+	h.putBack(scs["b"].ep)
+	if got := pickNames(t, p, ctx, 10); got["b"] != 10 {
+		t.Errorf("b back: picks %v, want b only", got)
+	}
+	// A probe of an endpoint that is not connected fails at once.
+	scs["a"].ready.Store(false)
+	if _, err := p.Pick(balancer.PickInfo{Ctx: context.WithValue(ctx, probeTarget{}, "a")}); status.Code(err) != codes.Unavailable {
+		t.Errorf("probe of an unconnected endpoint: %v, want Unavailable", err)
+	}
+}
+
+// KV calls picked and not done make a member suspect once it has ended none
+// for a while; other calls (streams) do not.
+func TestSuspect(t *testing.T) {
+	p, _, scs := newTestPicker()
+	var picked []balancer.PickResult
+	for _, m := range []string{"/etcdserverpb.Watch/Watch", MethodRange, MethodPut, MethodRange} {
+		r, err := p.Pick(balancer.PickInfo{FullMethodName: m, Ctx: context.Background()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		picked = append(picked, r)
+	}
+	later := time.Now().Add(time.Second)
+	var suspects []string
+	for _, n := range []string{"a", "b", "c"} {
+		if scs[n].ep.suspect(later) {
+			suspects = append(suspects, n)
+		}
+	}
+	// The round robin began at b: the watch went to b, the KV calls to c, a, b.
+	if !slices.Equal(suspects, []string{"a", "b", "c"}) {
+		t.Errorf("suspects %v with a KV call in flight on each", suspects)
+	}
+	for _, r := range picked[1:] {
+		r.Done(balancer.DoneInfo{})
+	}
+	for _, n := range []string{"a", "b", "c"} {
+		if scs[n].ep.suspect(later) || scs[n].ep.inflight.Load() != 0 {
+			t.Errorf("%s suspect (%d in flight) with no KV call in flight", n, scs[n].ep.inflight.Load())
+		}
+	}
+	picked[0].Done(balancer.DoneInfo{})
+	if n := scs["b"].ep.inflight.Load(); n != 0 {
+		t.Errorf("the end of a stream changed b's count of KV calls to %d", n)
+	}
+}
+
+func TestStatusUnhealthy(t *testing.T) {
+	for _, tc := range []struct {
+		resp *pb.StatusResponse
+		want error
+	}{
+		{&pb.StatusResponse{Leader: 7}, nil},
+		{&pb.StatusResponse{Leader: 0, Errors: []string{"etcdserver: no leader"}}, ErrNoLeader},
+		{&pb.StatusResponse{Leader: 7, Errors: []string{(&pb.AlarmMember{MemberID: 7, Alarm: pb.AlarmType_NOSPACE}).String()}}, ErrNoSpace},
+		{&pb.StatusResponse{Leader: 7, Errors: []string{(&pb.AlarmMember{MemberID: 7, Alarm: pb.AlarmType_CORRUPT}).String()}}, ErrCorrupt},
+	} {
+		got := statusUnhealthy(tc.resp)
+		if (got == nil) != (tc.want == nil) || (tc.want != nil && !errors.Is(got, tc.want)) {
+			t.Errorf("statusUnhealthy(%v) = %v; want %v", tc.resp, got, tc.want)
+		}
+	}
+}
+
+// After the last attempt of a retried read, gRPC wraps the status in "max
+// retries exhausted"; etcd's description must still decide the sentinel.
+func TestMapErrorMaxRetries(t *testing.T) {
+	for _, inner := range []error{rpctypes.ErrGRPCNoLeader, rpctypes.ErrGRPCLeaderChanged} {
+		wrapped := fmt.Errorf("max retries exhausted: failed after 5 attempts: %w", inner)
+		err := mapError(context.Background(), MethodRange, "127.0.0.1:2379", false, 0, wrapped)
+		want := serverErrors[rpctypes.ErrorDesc(inner)]
+		if !errors.Is(err, want) || status.Code(err) != codes.Unavailable {
+			t.Errorf("mapError(%v) = %v, want %v", wrapped, err, want)
+		}
+		if outReason(wrapped) != outReason(inner) {
+			t.Errorf("outReason(%v) = %v, want %v", wrapped, outReason(wrapped), outReason(inner))
+		}
+	}
+}
+
+func TestResendNoLeader(t *testing.T) {
+	eps := []endpoint{{addr: "a"}, {addr: "b"}, {addr: "c"}}
+	c := &Conn{tracker: newTracker(eps, DefaultBackoffBase, DefaultBackoffMax, slog.New(slog.DiscardHandler))}
+	c.eps.Store(&eps)
+	c.health = newHealth(c)
+	noLeader := mapError(context.Background(), MethodPut, "a", true, 0, rpctypes.ErrGRPCNoLeader)
+	for _, tc := range []struct {
+		method string
+		write  bool
+		err    error
+		try    int
+		want   bool
+	}{
+		{MethodPut, true, noLeader, 1, true},
+		{MethodTxn, true, noLeader, 2, true},
+		{MethodRange, false, noLeader, 1, true},
+		{"/etcdserverpb.Cluster/MemberPromote", true, noLeader, 1, false}, // waitLeader may fail after forwarding
+		{"/etcdserverpb.Cluster/MemberAdd", true, noLeader, 1, false},     // not listed
+		{MethodPut, true, noLeader, 3, false},                             // one try per endpoint
+		{MethodPut, true, mapError(context.Background(), MethodPut, "a", true, 0, rpctypes.ErrGRPCTimeout), 1, false},
+	} {
+		if got := c.resendNoLeader(tc.method, tc.write, tc.err, tc.try); got != tc.want {
+			t.Errorf("resendNoLeader(%s, %v, try %d) = %v, want %v", tc.method, tc.err, tc.try, got, tc.want)
+		}
+	}
+	for _, e := range []string{"a", "b", "c"} {
+		c.health.takeOut(c.health.entry(e), ErrNoLeader)
+	}
+	if c.resendNoLeader(MethodPut, true, noLeader, 1) {
+		t.Error("resent with every endpoint out of rotation")
+	}
+}
+
+// ErrNoLeader is a refusal before the proposal, except from a follower that
+// forwarded a promotion to the leader and then stopped waiting for one.
+func TestNoLeaderOutcome(t *testing.T) {
+	bg := context.Background()
+	if err := mapError(bg, MethodPut, "a", true, 0, rpctypes.ErrGRPCNoLeader); err.Unknown {
+		t.Errorf("put refused with no leader: %v, want a known outcome", err)
+	}
+	if err := mapError(bg, methodMemberPromote, "a", true, 0, rpctypes.ErrGRPCNoLeader); !err.Unknown || !errors.Is(err, ErrNoLeader) {
+		t.Errorf("promotion refused with no leader: %v, want ErrNoLeader with an unknown outcome", err)
+	}
+}
+
+func TestWithRequireLeader(t *testing.T) {
+	bg := context.Background()
+	has := func(ctx context.Context) []string {
+		return metadata.ValueFromOutgoingContext(ctx, rpctypes.MetadataRequireLeaderKey)
+	}
+	if v := has(withRequireLeader(bg)); !slices.Equal(v, []string{"true"}) {
+		t.Errorf("plain context: hasleader = %v", v)
+	}
+	user := metadata.AppendToOutgoingContext(bg, "x-user", "1")
+	ctx := withRequireLeader(user)
+	if v := has(ctx); !slices.Equal(v, []string{"true"}) || !slices.Equal(metadata.ValueFromOutgoingContext(ctx, "x-user"), []string{"1"}) {
+		t.Errorf("user metadata: hasleader %v, x-user %v; want both kept", v, metadata.ValueFromOutgoingContext(ctx, "x-user"))
+	}
+	already := metadata.AppendToOutgoingContext(bg, rpctypes.MetadataRequireLeaderKey, rpctypes.MetadataHasLeader)
+	if got := withRequireLeader(already); got != already {
+		t.Error("a context that already requires a leader was wrapped again")
+	}
+	// The cost on every call that requires a leader: a context and its value.
+	if n := testing.AllocsPerRun(100, func() { _ = withRequireLeader(bg) }); n > 2 {
+		t.Errorf("withRequireLeader allocates %v times, want at most 2", n)
+	}
+}
