@@ -10,6 +10,15 @@
 //   - or an external cluster named by the ETCD_ENDPOINTS environment variable
 //     (see External).
 //
+// A Cluster (StartCluster) is several member processes on loopback, each
+// behind a Proxy on its client port and one on its peer port, which it
+// advertises; clients and peers reach it only through them. Faults: Kill,
+// Stop and Restart on the same data directory, Pause and Resume
+// (SIGSTOP/SIGCONT), Cluster.IsolatePeers (cut from the other members while
+// clients still reach it), and on either proxy Cut, Blackhole, Delay, Drop
+// and CloseConnections, per direction. Member.DirectEndpoint bypasses the
+// client proxy.
+//
 // Every server listens on free loopback ports only (127.0.0.1), keeps its data
 // in a temporary directory and logs only errors. Start and StartProcess
 // register a tb.Cleanup that stops the server and waits for it; the *Shared
