@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
+	"path/filepath"
 	"strconv"
 	"time"
 )
@@ -108,3 +109,8 @@ func (c *Cluster) HealPeers(m *Member) error {
 	}
 	return nil
 }
+
+// DataDir returns the member's etcd data directory (its WAL and snapshots
+// are under member/), for tests that read what it persisted once it
+// stopped.
+func (m *Member) DataDir() string { return filepath.Join(m.dir, "data") }
