@@ -278,8 +278,9 @@ type watcher struct {
 	rec    *recorder
 	w      *watch.Watcher
 	op     model.WatchOperation
-	last   atomic.Int64 // the last revision delivered
-	err    error        // why the watch ended early, if it did
+	last   atomic.Int64  // the last revision delivered
+	member atomic.Uint64 // the member that sent the last response
+	err    error         // why the watch ended early, if it did
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -312,6 +313,7 @@ func (x *watcher) run() {
 		}
 		x.rec.wait(now - prev)
 		prev = now
+		x.member.Store(r.Header.MemberID)
 		resp := model.WatchResponse{Revision: r.Header.Revision, IsProgressNotify: r.Progress, Time: now}
 		for _, ev := range r.Events {
 			resp.Events = append(resp.Events, watchEvent(ev))

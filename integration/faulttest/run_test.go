@@ -46,6 +46,16 @@ type run struct {
 	rec    *recorder
 	admin  *conn.Conn
 	faults int
+	ws     []*watcher
+	extra  []*kvClient // clients a scenario adds; their histories are checked too
+	notes  []string    // violations a scenario found itself
+	mu     sync.Mutex
+}
+
+func (r *run) violation(format string, args ...any) {
+	r.mu.Lock()
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
+	r.mu.Unlock()
 }
 
 // summary is the line printed per scenario.
@@ -151,6 +161,7 @@ func scenario(t *testing.T, name string, inject func(r *run)) summary {
 		}
 		ws = append(ws, w)
 	}
+	r.ws = ws
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -215,7 +226,8 @@ func scenario(t *testing.T, name string, inject func(r *run)) summary {
 	sum.name = name
 	sum.faults = r.faults
 	var reports []report.ClientReport
-	for _, k := range clients {
+	violations = append(violations, r.notes...)
+	for _, k := range append(clients, r.extra...) {
 		reports = append(reports, k.report())
 		sum.ops += k.ops
 		sum.failed += k.failed

@@ -2,12 +2,16 @@ package faulttest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/getcd/getcd/conn"
+	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/maintenance"
+	"github.com/getcd/getcd/watch"
 )
 
 // electionPause is about twice etcd's default election timeout (1000 ms).
@@ -24,11 +28,14 @@ func TestScenarios(t *testing.T) {
 		inject func(r *run)
 	}{
 		{"1-kill-leader", killLeader},
+		{"2-kill-stream-member", killStreamMember},
 		{"3-isolate-member", isolateMember},
 		{"4-blackhole-client", blackholeClient},
 		{"5-pause-member", pauseMember},
 		{"7-restart-cluster", restartCluster},
 		{"8-move-leader-defrag", moveLeaderDefrag},
+		{"9-cancel-and-close", cancelAndClose},
+		{"6-compact-lagging-watch", compactLaggingWatch},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			for i := range n {
@@ -160,6 +167,140 @@ func moveLeaderDefrag(r *run) {
 				r.t.Errorf("defragment %s: %v", m.Name, err)
 			}
 			r.faults++
+		}
+	}
+}
+
+// 2: kill the member the first watcher's stream is on, and restart it.
+func killStreamMember(r *run) {
+	id := r.ws[0].member.Load()
+	for _, m := range r.cl.Members {
+		mid, err := m.ID()
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if mid != id {
+			continue
+		}
+		m.Kill()
+		r.faults++
+		time.Sleep(time.Second)
+		if err := m.Restart(); err != nil {
+			r.t.Fatal(err)
+		}
+		return
+	}
+	r.t.Fatalf("no member has the watch stream's ID %x", id)
+}
+
+// 9: calls whose contexts end at random while in flight, then a
+// connection closed under requests and watches. Every call returns a typed
+// error (the clients' histories are checked with the rest: a cancelled
+// write is of unknown outcome) and nothing hangs.
+func cancelAndClose(r *run) {
+	c := newConn(r.t, r.cl.Endpoints())
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := watch.Open(ctx, c, watch.Prefix("key").WithStartRevision(1))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	// A watch whose context ends.
+	wctx, wcancel := context.WithCancel(context.Background())
+	w2, err := watch.Open(wctx, c, watch.Prefix("key"))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var ks []*kvClient
+	for range 2 {
+		k := newKVClient(r.rec, c)
+		ks = append(ks, k)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				// Deadlines from 1 to 20 ms end many calls in flight.
+				k.step(time.Duration(1+k.rng.IntN(20)) * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	wcancel()
+	r.faults++
+	<-w2.Done()
+	if err := w2.Err(); !errors.Is(err, context.Canceled) {
+		r.violation("watch whose context ended: %v, want context.Canceled", err)
+	}
+	c.Close()
+	r.faults++
+	<-w.Done()
+	if err := w.Err(); !errors.Is(err, conn.ErrClosed) {
+		r.violation("watch on a closed connection: %v, want conn.ErrClosed", err)
+	}
+	close(stop)
+	wg.Wait()
+	cancel()
+	r.mu.Lock()
+	r.extra = append(r.extra, ks...)
+	r.mu.Unlock()
+}
+
+// 6: a watch that lags (its consumer takes nothing, so it pauses) while the
+// history it needs is compacted must end with conn.ErrCompacted and the
+// compact revision, never skip silently.
+func compactLaggingWatch(r *run) {
+	c := newConn(r.t, r.cl.Endpoints())
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w, err := watch.Open(ctx, c, watch.Prefix("key").WithStartRevision(1).WithBuffer(1))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer w.Close()
+	time.Sleep(500 * time.Millisecond) // more writes than the buffer holds
+	cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+	st, err := r.admin.Get(cctx, kv.New().WithKey("key").WithPrefix().WithCountOnly())
+	if err == nil {
+		_, err = r.admin.Compact(cctx, kv.New().WithRev(st.Header.Revision))
+	}
+	ccancel()
+	if err != nil {
+		r.t.Fatalf("compact: %v", err)
+	}
+	r.faults++
+	var got int64
+	for {
+		nctx, ncancel := context.WithTimeout(context.Background(), 30*time.Second)
+		resp, err := w.Next(nctx)
+		ncancel()
+		if err != nil {
+			var we *watch.Error
+			switch {
+			case !errors.Is(err, conn.ErrCompacted):
+				r.violation("lagging watch ended with %v, want conn.ErrCompacted", err)
+			case !errors.As(err, &we) || we.CompactRevision != st.Header.Revision:
+				r.violation("lagging watch's error %v does not carry the compact revision %d", err, st.Header.Revision)
+			case we.Next != got+1:
+				r.violation("lagging watch ended before %d, but delivered up to %d", we.Next, got)
+			}
+			return
+		}
+		for _, ev := range resp.Events {
+			if ev.KV.ModRevision != got+1 && got != 0 && ev.KV.ModRevision <= got {
+				r.violation("lagging watch went back from %d to %d", got, ev.KV.ModRevision)
+			}
+			got = ev.KV.ModRevision
+		}
+		if got >= st.Header.Revision {
+			r.violation("lagging watch delivered up to %d, past the compaction at %d, without an error", got, st.Header.Revision)
+			return
 		}
 	}
 }
