@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,8 +40,6 @@ type recorder struct {
 	base time.Time
 	ids  identity.Provider
 
-	mu      sync.Mutex
-	reports []report.ClientReport
 	// longest is the longest time any call took, or a watch went without
 	// a response while the run was under a fault; the fail-over wait.
 	longest atomic.Int64
@@ -61,12 +58,6 @@ func (r *recorder) wait(d time.Duration) {
 			return
 		}
 	}
-}
-
-func (r *recorder) add(rep report.ClientReport) {
-	r.mu.Lock()
-	r.reports = append(r.reports, rep)
-	r.mu.Unlock()
 }
 
 // kvClient is one logical client doing key-value traffic on its own
