@@ -14,7 +14,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/getcd/getcd/conn"
-	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/lease"
 	"github.com/getcd/getcd/maintenance"
 )
@@ -42,7 +41,7 @@ func soak() int {
 // run is one scenario on a fresh three-member cluster.
 type run struct {
 	t      *testing.T
-	cl     *etcdtest.Cluster
+	cl     *cluster
 	rec    *recorder
 	admin  *conn.Conn
 	faults int
@@ -115,10 +114,10 @@ func (r *run) waitLeader() int {
 
 // scenario runs traffic on a fresh cluster, calls inject in the middle, and
 // checks everything recorded. It returns the summary.
-func scenario(t *testing.T, name string, inject func(r *run)) summary {
+func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject func(r *run)) summary {
 	t.Helper()
 	lg := zap.NewNop()
-	cl := etcdtest.StartCluster(t, etcdBin, 3)
+	cl := start(t)
 	r := &run{t: t, cl: cl, rec: newRecorder()}
 	r.admin = newConn(t, cl.Endpoints())
 	defer r.admin.Close()

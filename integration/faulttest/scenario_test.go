@@ -39,7 +39,7 @@ func TestScenarios(t *testing.T) {
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			for i := range n {
-				s := scenario(t, sc.name, func(r *run) {
+				s := scenario(t, sc.name, processCluster, func(r *run) {
 					for range n {
 						sc.inject(r)
 					}
@@ -124,7 +124,7 @@ func restartCluster(r *run) {
 
 // restart brings members back at once: one alone has no quorum to become
 // healthy.
-func restart(r *run, ms ...*etcdtest.Member) {
+func restart(r *run, ms ...*node) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(ms))
 	for i, m := range ms {
@@ -302,5 +302,31 @@ func compactLaggingWatch(r *run) {
 			r.violation("lagging watch delivered up to %d, past the compaction at %d, without an error", got, st.Header.Revision)
 			return
 		}
+	}
+}
+
+// TestContainerScenarios runs scenarios 1, 3 and 7 on a cluster of
+// containers (etcdtest.StartContainerCluster): a partition is a container
+// taken off the peer network. Without a Docker daemon it is skipped.
+func TestContainerScenarios(t *testing.T) {
+	n := soak()
+	for _, sc := range []struct {
+		name   string
+		inject func(r *run)
+	}{
+		{"1-kill-leader", killLeader},
+		{"3-isolate-member", isolateMember},
+		{"7-restart-cluster", restartCluster},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			for i := range n {
+				s := scenario(t, "containers-"+sc.name, containerCluster, func(r *run) {
+					for range n {
+						sc.inject(r)
+					}
+				})
+				t.Logf("round %d: %s", i+1, s)
+			}
+		})
 	}
 }
