@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/go-connections/nat"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
@@ -42,6 +43,7 @@ type ContainerCluster struct {
 // ContainerMember is one container of a ContainerCluster.
 type ContainerMember struct {
 	Name    string
+	logger  tclog.Logger
 	c       testcontainers.Container
 	proxy   *Proxy
 	dataDir string
@@ -75,7 +77,7 @@ func dockerAvailable(ctx context.Context) (*testcontainers.DockerClient, error) 
 
 // buildImage builds ContainerImage once per process from a FROM scratch
 // Dockerfile around a CGO_ENABLED=0 build of ../cmd/etcd.
-func buildImage(ctx context.Context) error {
+func buildImage(ctx context.Context, logger tclog.Logger) error {
 	imageOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "getcd-etcd-image-*")
 		if err != nil {
@@ -92,7 +94,7 @@ func buildImage(ctx context.Context) error {
 			imageOnce.err = err
 			return
 		}
-		p, err := testcontainers.NewDockerProvider()
+		p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(logger))
 		if err != nil {
 			imageOnce.err = err
 			return
@@ -118,7 +120,8 @@ func StartContainerCluster(tb testing.TB, n int) *ContainerCluster {
 	if err != nil {
 		tb.Skipf("etcdtest: no Docker daemon answers, container cluster skipped: %v", err)
 	}
-	if err := buildImage(ctx); err != nil {
+	logger := tclog.TestLogger(tb) // testcontainers' progress goes to the test's log
+	if err := buildImage(ctx, logger); err != nil {
 		cli.Close()
 		tb.Fatalf("etcdtest: build %s: %v", ContainerImage, err)
 	}
@@ -145,7 +148,7 @@ func StartContainerCluster(tb testing.TB, n int) *ContainerCluster {
 		if err := os.MkdirAll(dir, 0o777); err != nil {
 			tb.Fatal(err)
 		}
-		cl.Members = append(cl.Members, &ContainerMember{Name: name, proxy: p, dataDir: dir, cl: cl})
+		cl.Members = append(cl.Members, &ContainerMember{Name: name, logger: logger, proxy: p, dataDir: dir, cl: cl})
 		initial = append(initial, name+"=http://"+name+":2380")
 	}
 	errs := make([]error, n)
@@ -191,7 +194,7 @@ func (m *ContainerMember) create(ctx context.Context, initial string) error {
 		},
 		WaitingFor: wait.ForLog("ready to serve client requests").WithStartupTimeout(90 * time.Second),
 	}
-	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
+	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true, Logger: m.logger})
 	if c != nil {
 		m.c = c
 	}
