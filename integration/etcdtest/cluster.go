@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -172,7 +173,7 @@ func (c *Cluster) Close() {
 	for _, m := range c.Members {
 		m.Kill()
 	}
-	for _, m := range append(c.Members, c.pending...) {
+	for _, m := range slices.Concat(c.Members, c.pending) {
 		m.clientProxy.Close()
 		m.peerProxy.Close()
 	}
