@@ -108,8 +108,8 @@ func TestLeaseChecker(t *testing.T) {
 	if v := checkLeases(honest); len(v) != 0 {
 		t.Fatalf("honest: %v", v)
 	}
-	doctored := []leaseOutcome{{ID: 1, ServerTTL: -1}, {ID: 2, Lost: true, ServerTTL: 3}}
-	if v := checkLeases(doctored); len(v) != 2 {
-		t.Fatalf("alive but expired, lost but kept: %v, want two violations", v)
+	doctored := []leaseOutcome{{ID: 1, ServerTTL: -1}, {ID: 2, Lost: true, ServerTTL: 3}, {ID: 3, Ended: true, ServerTTL: 5}}
+	if v := checkLeases(doctored); len(v) != 3 {
+		t.Fatalf("alive but expired, lost but kept, ended early: %v, want three violations", v)
 	}
 }

@@ -107,6 +107,7 @@ func checkRevisionsMonotonic(reports []report.ClientReport) []string {
 type leaseOutcome struct {
 	ID         int64
 	Lost       bool  // the handle ended with an error matching lease.ErrLeaseLost
+	Ended      bool  // the handle ended for another reason before the run's end
 	ServerTTL  int64 // TimeToLive at the end: -1 when the server no longer has it
 	HandleNote string
 }
@@ -119,6 +120,8 @@ func checkLeases(leases []leaseOutcome) []string {
 	var out []string
 	for _, l := range leases {
 		switch {
+		case l.Ended:
+			out = append(out, fmt.Sprintf("keep-alive of lease %x ended early: %s", l.ID, l.HandleNote))
 		case !l.Lost && l.ServerTTL < 0:
 			out = append(out, fmt.Sprintf("lease %x reported alive (%s), the server no longer has it", l.ID, l.HandleNote))
 		case l.Lost && l.ServerTTL >= 0:

@@ -46,8 +46,9 @@ type run struct {
 	admin  *conn.Conn
 	faults int
 	ws     []*watcher
-	extra  []*kvClient // clients a scenario adds; their histories are checked too
-	notes  []string    // violations a scenario found itself
+	extra  []*kvClient     // clients a scenario adds; their histories are checked too
+	leases []*lease.Handle // leases a scenario keeps alive; checked with the others
+	notes  []string        // violations a scenario found itself
 	mu     sync.Mutex
 }
 
@@ -133,8 +134,9 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 			cancel()
 			t.Fatal(err)
 		}
-		h, err := lease.KeepAlive(ctx, lc, lease.ID(g.ID))
 		cancel()
+		// The keep-alive lasts as long as the context given to it.
+		h, err := lease.KeepAlive(context.Background(), lc, lease.ID(g.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,6 +215,7 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 		}
 	}
 	// Leases: the handles against the server's word.
+	handles = append(handles, r.leases...)
 	outcomes := r.leaseOutcomes(handles)
 	violations = append(violations, checkLeases(outcomes)...)
 	for _, h := range handles {
@@ -295,6 +298,7 @@ func (r *run) leaseOutcomes(handles []*lease.Handle) []leaseOutcome {
 		select {
 		case <-h.Done():
 			o.Lost = errors.Is(h.Err(), lease.ErrLeaseLost)
+			o.Ended = !o.Lost
 			o.HandleNote = fmt.Sprint(h.Err())
 		default:
 			o.HandleNote = fmt.Sprintf("last ack %v ago", time.Since(h.LastAck()).Round(time.Millisecond))

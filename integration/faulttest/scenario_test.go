@@ -10,6 +10,7 @@ import (
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/lease"
 	"github.com/getcd/getcd/maintenance"
 	"github.com/getcd/getcd/watch"
 )
@@ -81,14 +82,40 @@ func isolateMember(r *run) {
 
 // 4: black-hole one member's client link: connections hang rather than
 // fail, and only the keep-alive notices.
+//
+// A lease with a short TTL kept alive on a connection to that member alone
+// cannot be renewed for longer than its TTL: the server expires it, and its
+// handle must say it was lost (checked against the server at the end).
 func blackholeClient(r *run) {
 	m := r.cl.Members[0]
+	lc := newConn(r.t, []string{m.Endpoint()})
+	defer lc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	g, err := lease.Grant(ctx, lc, lease.TTL(shortTTL))
+	cancel()
+	var h *lease.Handle
+	if err == nil {
+		h, err = lease.KeepAlive(context.Background(), lc, lease.ID(g.ID))
+	}
+	if err != nil {
+		r.t.Fatal(err)
+	}
 	m.ClientProxy().Blackhole(etcdtest.Both)
 	r.faults++
-	time.Sleep(3 * time.Second)
+	time.Sleep(3*time.Second + 2*shortTTL*time.Second)
 	m.ClientProxy().Heal()
 	m.ClientProxy().CloseConnections() // their byte streams are broken
+	select {
+	case <-h.Done():
+	case <-time.After(30 * time.Second):
+	}
+	r.mu.Lock()
+	r.leases = append(r.leases, h)
+	r.mu.Unlock()
 }
+
+// shortTTL is the TTL of the lease that scenario 4 lets expire.
+const shortTTL = 2
 
 // 5: pause the leader for about twice the election timeout.
 func pauseMember(r *run) {
