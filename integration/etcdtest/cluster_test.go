@@ -84,10 +84,13 @@ func TestClusterFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, m.Name+" to lose its leader", func() bool { return !healthy(m) })
-		// The other two still form a quorum.
-		if _, err := clusterClient(t, []string{cl.Members[1].Endpoint()}).Put(ctx(10*time.Second), "iso", "1"); err != nil {
-			t.Fatalf("put on the majority: %v", err)
-		}
+		// The other two still form a quorum (they may have to elect a
+		// leader first, if the isolated member led).
+		majority := clusterClient(t, []string{cl.Members[1].Endpoint()})
+		waitFor(t, "a put on the majority", func() bool {
+			_, err := majority.Put(ctx(10*time.Second), "iso", "1")
+			return err == nil
+		})
 		// The isolated member's client port still answers, but not with
 		// a linearizable read.
 		mc := clusterClient(t, []string{m.Endpoint()})

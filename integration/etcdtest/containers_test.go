@@ -58,9 +58,11 @@ func TestContainerCluster(t *testing.T) {
 	if err := k.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Put(ctx(), "k2", "v"); err != nil {
-		t.Fatalf("put with a member down: %v", err)
-	}
+	// The killed member may have led: the others elect a leader first.
+	waitFor(t, "a put with a member down", func() bool {
+		_, err := c.Put(ctx(), "k2", "v")
+		return err == nil
+	})
 	if err := k.Restart(); err != nil {
 		t.Fatal(err)
 	}
