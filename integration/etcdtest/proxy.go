@@ -43,8 +43,11 @@ type linkFault struct {
 //   - Blackhole keeps connections open but reads and throws away the bytes
 //     of a direction: the other side waits for an answer that never comes.
 //   - Delay holds every chunk of a direction before it is passed on.
-//   - Drop throws away a share of a direction's chunks. TCP does not lose
-//     bytes, so the receiver sees a broken byte stream, not a slow one.
+//   - Drop loses a share of a direction's chunks together with their
+//     connection, which is closed. TCP never delivers a stream with a hole
+//     in it: loss it cannot repair ends the connection. (Throwing bytes
+//     away and carrying on would let whole HTTP/2 frames vanish without a
+//     trace, a fault no network can cause.)
 //   - CloseConnections closes every open connection once, and accepts new
 //     ones.
 //   - BlockSource refuses the connections whose source (see SourceFunc) is
@@ -73,7 +76,7 @@ type ProxyStats struct {
 	Accepted  int   // connections accepted
 	Refused   int   // of those, closed at once (cut, blocked source, proxy closed)
 	Passed    int64 // bytes passed on, both directions
-	Discarded int64 // bytes thrown away (black hole, drop)
+	Discarded int64 // bytes thrown away (black hole) or lost with their connection (drop)
 }
 
 // SourceFunc names the sender of a connection from its first bytes, read
@@ -189,8 +192,8 @@ func (p *Proxy) Delay(dir Direction, d, jitter time.Duration) {
 	p.update(dir, func(f *linkFault) { f.delay, f.jitter = d, jitter })
 }
 
-// Drop throws away the given share (0 to 1) of the chunks of dir until
-// Heal.
+// Drop loses the given share (0 to 1) of the chunks of dir, each with its
+// connection, until Heal.
 func (p *Proxy) Drop(dir Direction, share float64) {
 	p.update(dir, func(f *linkFault) { f.drop = share })
 }
@@ -357,13 +360,17 @@ func (p *Proxy) pump(c *proxyConn, dst net.Conn, src io.Reader, dir int) {
 		if n > 0 {
 			p.mu.Lock()
 			f := p.faults[dir]
-			discard := f.blackhole || (f.drop > 0 && rand.Float64() < f.drop)
+			lost := !f.blackhole && f.drop > 0 && rand.Float64() < f.drop
+			discard := f.blackhole || lost
 			if discard {
 				p.stats.Discarded += int64(n)
 			} else {
 				p.stats.Passed += int64(n)
 			}
 			p.mu.Unlock()
+			if lost {
+				return // the deferred close ends the connection both ways
+			}
 			if discard {
 				continue
 			}

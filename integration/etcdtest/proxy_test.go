@@ -225,6 +225,8 @@ func TestProxyDelay(t *testing.T) {
 	}
 }
 
+// A lost chunk ends its connection: the receiver never sees a stream with
+// a hole in it.
 func TestProxyDrop(t *testing.T) {
 	e := newEcho(t)
 	p := newProxy(t, e.ln.Addr().String())
@@ -233,9 +235,18 @@ func TestProxyDrop(t *testing.T) {
 	if _, err := l.c.Write([]byte("gone\n")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the chunk to be dropped", func() bool { return p.Stats().Discarded == 5 })
+	if _, err := l.r.ReadByte(); err == nil {
+		t.Fatal("the connection that lost a chunk stayed open")
+	}
 	if got := e.received(); len(got) != 0 {
 		t.Errorf("server received %q through a proxy dropping everything", got)
+	}
+	if st := p.Stats(); st.Discarded != 5 {
+		t.Errorf("stats %+v, want 5 bytes lost", st)
+	}
+	p.Heal()
+	if got, err := dial(t, p.Addr()).roundTrip(t, "back"); err != nil || got != "back" {
+		t.Fatalf("after Heal: %q, %v", got, err)
 	}
 }
 

@@ -37,6 +37,7 @@ func TestScenarios(t *testing.T) {
 		{"8-move-leader-defrag", moveLeaderDefrag},
 		{"9-cancel-and-close", cancelAndClose},
 		{"6-compact-lagging-watch", compactLaggingWatch},
+		{"slow-lossy-client-link", slowLossyClient},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			for i := range n {
@@ -116,6 +117,22 @@ func blackholeClient(r *run) {
 
 // shortTTL is the TTL of the lease that scenario 4 lets expire.
 const shortTTL = 2
+
+// Beyond the list: one member's client link slowed (75 ms +- 50 ms
+// each way, as etcd's DelayPeerNetwork does for peers), then losing half of
+// what the member answers, which breaks the connections' byte streams.
+func slowLossyClient(r *run) {
+	p := r.cl.Members[0].ClientProxy()
+	p.Delay(etcdtest.Both, 50*time.Millisecond, 50*time.Millisecond)
+	r.faults++
+	time.Sleep(2 * time.Second)
+	p.Heal()
+	p.Drop(etcdtest.ToClient, 0.5)
+	r.faults++
+	time.Sleep(time.Second)
+	p.Heal()
+	p.CloseConnections()
+}
 
 // 5: pause the leader for about twice the election timeout.
 func pauseMember(r *run) {
