@@ -59,6 +59,10 @@
 //	ErrNotForLearner
 //	ErrTooManyRequests             not applied  server/etcdserver/v3_server.go processInternalRaftRequestOnce,
 //	                                            before s.r.Propose
+//	ErrProposalDropped             not applied  the same function returns s.r.Propose's error: raft (raft.go
+//	("raft proposal dropped",                   stepLeader during a leader transfer or over the uncommitted
+//	gRPC code Unknown)                          size limit, stepCandidate, stepFollower without a leader)
+//	                                            drops the proposal before any log holds it
 //	ErrRequestTooLarge             not applied  same function, before s.r.Propose; or gRPC's receive limit
 //	                                            on the server, before the handler
 //	ErrInvalidAuthToken            not applied  server/auth/store.go AuthInfoFromCtx, called by

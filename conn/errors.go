@@ -66,6 +66,7 @@ var (
 	ErrUnhealthy         = errors.New("conn: unhealthy cluster")
 	ErrCorrupt           = errors.New("conn: corrupt cluster")
 	ErrNotForLearner     = errors.New("conn: rpc not supported for learner")
+	ErrProposalDropped   = errors.New("conn: raft proposal dropped")
 	ErrUnavailable       = errors.New("conn: endpoint unavailable")
 	ErrClosed            = errors.New("conn: connection closed")
 	ErrUnknownOutcome    = errors.New("conn: the write may or may not have been applied")
@@ -168,6 +169,12 @@ func init() {
 		serverErrors[rpctypes.ErrorDesc(grpcErr)] = sentinel
 	}
 }
+
+// proposalDropped is the text of raft's ErrProposalDropped (go.etcd.io/raft/v3
+// raft.go, the version etcd v3.7.3 builds with). etcd has no gRPC error of
+// its own for it: server/etcdserver/api/v3rpc/util.go togRPCError sends it
+// with code Unknown and this text.
+const proposalDropped = "raft proposal dropped"
 
 // Error is a failed call. Its exported fields are the facts: the RPC, where
 // the request went (Endpoint) or, when it never left the client (NotSent),
@@ -303,6 +310,9 @@ func classify(code codes.Code, msg string, recvLimit int) error {
 	if k, ok := serverErrors[msg]; ok {
 		return k
 	}
+	if code == codes.Unknown && msg == proposalDropped {
+		return ErrProposalDropped
+	}
 	switch code {
 	case codes.Unavailable:
 		return ErrUnavailable
@@ -414,6 +424,20 @@ var rejected = map[error]bool{
 	ErrCompacted: true, ErrFutureRev: true, ErrLeaseNotFound: true, ErrLeaseExist: true,
 	ErrLeaseTTLTooLarge: true, ErrCorrupt: true, ErrUnhealthy: true, ErrNotLeader: true,
 	ErrMemberNotFound: true, ErrMemberExist: true,
+
+	// The member's raft refused to take the proposal into any log. etcd
+	// v3.7.3 server/etcdserver/v3_server.go processInternalRaftRequestOnce
+	// returns the error of s.r.Propose as it is; raft's node.go
+	// stepWithWaitOption hands back what raft.Step said about the MsgProp,
+	// and raft.go raises ErrProposalDropped only before an entry is
+	// appended: stepLeader while a leader transfer is in progress
+	// (leadTransferee set), when the leader is no longer in the
+	// configuration, or when appendEntry refuses the entries over the
+	// uncommitted size limit (before raftLog.append); stepCandidate always
+	// (no leader); stepFollower when it knows no leader or does not forward
+	// proposals. A follower that forwards the proposal returns nil, so the
+	// error never stands for an entry some other member may hold.
+	ErrProposalDropped: true,
 
 	ErrPeerURLExist: true, ErrMemberNotEnoughStarted: true, ErrMemberBadURLs: true, ErrMemberNotLearner: true,
 	ErrLearnerNotReady: true, ErrTooManyLearners: true, ErrClusterIDMismatch: true, ErrBadLeaderTransferee: true,

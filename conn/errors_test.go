@@ -45,6 +45,10 @@ func TestMapErrorSentinels(t *testing.T) {
 		{status.Error(codes.ResourceExhausted, "grpc: received message larger than max (4141 vs. 1024)"), ErrResponseTooLarge},
 		{status.Error(codes.ResourceExhausted, "grpc: received message after decompression larger than max 1024"), ErrResponseTooLarge},
 		{status.Error(codes.Internal, "boom"), ErrUnknown},
+		// raft's ErrProposalDropped, as etcd's togRPCError sends it.
+		{status.Error(codes.Unknown, "raft proposal dropped"), ErrProposalDropped},
+		// The same words with another code are not raft's error.
+		{status.Error(codes.Internal, "raft proposal dropped"), ErrUnknown},
 	} {
 		err := mapError(bg, MethodRange, "127.0.0.1:2379", false, 1024, tc.grpcErr)
 		if !errors.Is(err, tc.want) {
@@ -111,7 +115,8 @@ func TestOutcomeOfWrites(t *testing.T) {
 		{rpctypes.ErrGRPCCompacted, false},
 		{rpctypes.ErrGRPCLeaseNotFound, false},
 		{rpctypes.ErrGRPCCorrupt, false},
-		{rpctypes.ErrGRPCUserEmpty, false}, // no sentinel: its code says it is a refusal
+		{rpctypes.ErrGRPCUserEmpty, false},                            // no sentinel: its code says it is a refusal
+		{status.Error(codes.Unknown, "raft proposal dropped"), false}, // dropped before any log held it
 		{status.Error(codes.ResourceExhausted, "grpc: received message larger than max (3000000 vs. 2097152)"), false},
 	} {
 		err := mapError(bg, MethodPut, "e:1", true, 1024, tc.err)

@@ -22,7 +22,9 @@ const etcdPackage = "github.com/getcd/getcd/integration/cmd/etcd"
 // module; the first build takes a few minutes, later ones come from the Go
 // build cache. The binary is built without the race detector, whatever the
 // tests are built with.
-func BuildEtcd(dir string) (string, error) {
+func BuildEtcd(dir string) (string, error) { return buildEtcd(dir, nil) }
+
+func buildEtcd(dir string, env []string) (string, error) {
 	modDir, err := integrationModuleDir()
 	if err != nil {
 		return "", err
@@ -37,6 +39,9 @@ func BuildEtcd(dir string) (string, error) {
 	}
 	cmd := exec.Command(goBin, "build", "-o", bin, etcdPackage)
 	cmd.Dir = modDir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out

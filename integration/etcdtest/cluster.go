@@ -5,30 +5,47 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Cluster is a multi-member etcd cluster of separate processes on loopback,
-// for tests that kill, restart or cut off members.
+// for tests that kill, restart, pause or cut off members.
+//
+// Every member has two Proxies in front of it, one for its client port and
+// one for its peer port, and advertises the proxies' addresses: clients
+// (Endpoints, Member.Endpoint) and the other members reach it only through
+// them, so faults on a proxy are faults of the network, and the addresses
+// stay the same across restarts. Member.DirectEndpoint is the member's own
+// client port.
 type Cluster struct {
 	Members []*Member
+
+	pending []*Member // made by NewMember, not joined yet
 }
 
-// Member is one process of a Cluster. Kill and Restart may be called in any
-// order and more than once.
+// Member is one process of a Cluster. Kill, Stop, Restart, Pause and Resume
+// may be called in any order and more than once.
 type Member struct {
 	Name     string
-	endpoint string // host:port of the client URL
+	endpoint string // host:port of the client URL (the member's own port)
 	args     []string
 	bin      string
 	dir      string
 	logPath  string
 
+	clientProxy *Proxy
+	peerProxy   *Proxy
+
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
+	paused bool
+	id     uint64 // raft member ID, known once the member answered
 }
 
 // StartCluster runs an n-member cluster of the etcd binary at binPath (see
@@ -65,43 +82,21 @@ func startClusterOnce(dir, binPath string, n int) (*Cluster, error) {
 	c := &Cluster{}
 	var initial []string
 	for i := range n {
-		initial = append(initial, fmt.Sprintf("m%d=http://%s", i, loopback(ports[2*i+1])))
-	}
-	for i := range n {
 		name := fmt.Sprintf("m%d", i)
-		mdir := filepath.Join(dir, name)
-		if err := os.RemoveAll(mdir); err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(mdir, 0o700); err != nil {
-			return nil, err
-		}
-		client, peer := "http://"+loopback(ports[2*i]), "http://"+loopback(ports[2*i+1])
-		m := &Member{
-			Name:     name,
-			endpoint: loopback(ports[2*i]),
-			bin:      binPath,
-			dir:      mdir,
-			logPath:  filepath.Join(mdir, "etcd.log"),
-			args: []string{
-				"--name=" + name,
-				"--data-dir=" + filepath.Join(mdir, "data"),
-				"--listen-client-urls=" + client,
-				"--advertise-client-urls=" + client,
-				"--listen-peer-urls=" + peer,
-				"--initial-advertise-peer-urls=" + peer,
-				"--initial-cluster=" + strings.Join(initial, ","),
-				"--initial-cluster-state=new",
-				"--initial-cluster-token=etcdtest",
-				"--log-level=error",
-				"--log-outputs=stderr",
-			},
-		}
-		if err := m.start(); err != nil {
+		m, err := newMember(dir, binPath, name, loopback(ports[2*i]), loopback(ports[2*i+1]))
+		if err != nil {
 			c.Close()
 			return nil, err
 		}
 		c.Members = append(c.Members, m)
+		initial = append(initial, name+"="+m.PeerURL())
+	}
+	for _, m := range c.Members {
+		m.args = append(m.args, "--initial-cluster="+strings.Join(initial, ","), "--initial-cluster-state=new")
+		if err := m.start(); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	for _, m := range c.Members {
 		if err := m.WaitHealthy(); err != nil {
@@ -112,8 +107,60 @@ func startClusterOnce(dir, binPath string, n int) (*Cluster, error) {
 	return c, nil
 }
 
-// Endpoints returns every member's client endpoint, host:port.
+// newMember prepares a member on the given client and peer ports, behind
+// two new proxies whose addresses it advertises. Nothing is started.
+func newMember(dir, binPath, name, clientAddr, peerAddr string) (*Member, error) {
+	mdir := filepath.Join(dir, name)
+	if err := os.RemoveAll(mdir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(mdir, 0o700); err != nil {
+		return nil, err
+	}
+	cp, err := NewProxy(clientAddr)
+	if err != nil {
+		return nil, err
+	}
+	pp, err := newProxy(peerAddr, raftSender)
+	if err != nil {
+		cp.Close()
+		return nil, err
+	}
+	return &Member{
+		Name:        name,
+		endpoint:    clientAddr,
+		bin:         binPath,
+		dir:         mdir,
+		logPath:     filepath.Join(mdir, "etcd.log"),
+		clientProxy: cp,
+		peerProxy:   pp,
+		args: []string{
+			"--name=" + name,
+			"--data-dir=" + filepath.Join(mdir, "data"),
+			"--listen-client-urls=http://" + clientAddr,
+			"--advertise-client-urls=http://" + cp.Addr(),
+			"--listen-peer-urls=http://" + peerAddr,
+			"--initial-advertise-peer-urls=http://" + pp.Addr(),
+			"--initial-cluster-token=etcdtest",
+			"--log-level=error",
+			"--log-outputs=stderr",
+		},
+	}, nil
+}
+
+// Endpoints returns every member's client endpoint, host:port: the
+// addresses of the client proxies.
 func (c *Cluster) Endpoints() []string {
+	out := make([]string, len(c.Members))
+	for i, m := range c.Members {
+		out[i] = m.Endpoint()
+	}
+	return out
+}
+
+// DirectEndpoints returns every member's own client port, host:port,
+// bypassing the proxies.
+func (c *Cluster) DirectEndpoints() []string {
 	out := make([]string, len(c.Members))
 	for i, m := range c.Members {
 		out[i] = m.endpoint
@@ -121,15 +168,31 @@ func (c *Cluster) Endpoints() []string {
 	return out
 }
 
-// Close kills every member.
+// Close kills every member and closes the proxies.
 func (c *Cluster) Close() {
 	for _, m := range c.Members {
 		m.Kill()
 	}
+	for _, m := range slices.Concat(c.Members, c.pending) {
+		m.clientProxy.Close()
+		m.peerProxy.Close()
+	}
 }
 
-// Endpoint returns the member's client endpoint, host:port.
-func (m *Member) Endpoint() string { return m.endpoint }
+// Endpoint returns the member's client endpoint, host:port: the address
+// of its client proxy, which it advertises.
+func (m *Member) Endpoint() string { return m.clientProxy.Addr() }
+
+// DirectEndpoint returns the member's own client port, host:port, which no
+// proxy fault touches.
+func (m *Member) DirectEndpoint() string { return m.endpoint }
+
+// ClientProxy returns the proxy in front of the member's client port.
+func (m *Member) ClientProxy() *Proxy { return m.clientProxy }
+
+// PeerProxy returns the proxy in front of the member's peer port, through
+// which every other member reaches it.
+func (m *Member) PeerProxy() *Proxy { return m.peerProxy }
 
 func (m *Member) start() error {
 	logFile, err := os.OpenFile(m.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -150,7 +213,7 @@ func (m *Member) start() error {
 		close(exited)
 	}()
 	m.mu.Lock()
-	m.cmd, m.exited = cmd, exited
+	m.cmd, m.exited, m.paused = cmd, exited, false
 	m.mu.Unlock()
 	return nil
 }
@@ -182,6 +245,50 @@ func (m *Member) Kill() {
 	}
 	_ = cmd.Process.Kill()
 	<-exited
+}
+
+// Stop stops the member with SIGTERM, as an operator would, and waits for
+// the process to end (it is killed after 30 seconds). Restart brings it
+// back on the same data.
+func (m *Member) Stop() {
+	m.mu.Lock()
+	cmd, exited, paused := m.cmd, m.exited, m.paused
+	m.cmd = nil
+	m.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if paused {
+		_ = cmd.Process.Signal(syscall.SIGCONT)
+	}
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// Pause stops the member's process with SIGSTOP: it keeps its sockets but
+// answers nothing, as a member in a long garbage collection or a frozen VM.
+// Resume lets it run again.
+func (m *Member) Pause() error { return m.signal(syscall.SIGSTOP, true) }
+
+// Resume continues a paused member with SIGCONT.
+func (m *Member) Resume() error { return m.signal(syscall.SIGCONT, false) }
+
+func (m *Member) signal(sig syscall.Signal, paused bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd == nil {
+		return fmt.Errorf("etcdtest: member %s is not running", m.Name)
+	}
+	if err := m.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("etcdtest: member %s: %w", m.Name, err)
+	}
+	m.paused = paused
+	return nil
 }
 
 // Restart starts a killed member again on the same ports and data, and

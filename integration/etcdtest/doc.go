@@ -10,6 +10,25 @@
 //   - or an external cluster named by the ETCD_ENDPOINTS environment variable
 //     (see External).
 //
+// A Cluster (StartCluster) is several member processes on loopback, each
+// behind a Proxy on its client port and one on its peer port, which it
+// advertises; clients and peers reach it only through them. Faults: Kill,
+// Stop and Restart on the same data directory, Pause and Resume
+// (SIGSTOP/SIGCONT), Cluster.IsolatePeers (cut from the other members while
+// clients still reach it), and on either proxy Cut, Blackhole, Delay, Drop
+// and CloseConnections, per direction. Member.DirectEndpoint bypasses the
+// client proxy.
+//
+// A ContainerCluster (StartContainerCluster) is the same cluster in Docker
+// containers through testcontainers-go: an image built locally FROM scratch
+// around a static build of ../cmd/etcd (ContainerImage, built once per run
+// and kept), the reaper disabled, readiness on etcd's "ready to serve
+// client requests" log line, an internal peer network the cluster creates
+// (ContainerMember.Disconnect cuts a member from its peers, its clients
+// still reach it) and a stable host Proxy in front of each member, since a
+// restarted container gets a new host port. Without a Docker daemon the
+// test is skipped with one line saying so.
+//
 // Every server listens on free loopback ports only (127.0.0.1), keeps its data
 // in a temporary directory and logs only errors. Start and StartProcess
 // register a tb.Cleanup that stops the server and waits for it; the *Shared

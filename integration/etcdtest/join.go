@@ -3,8 +3,8 @@ package etcdtest
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -25,33 +25,13 @@ func (c *Cluster) NewMember(name string) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	mdir := filepath.Join(filepath.Dir(c.Members[0].dir), name)
-	if err := os.RemoveAll(mdir); err != nil {
+	m, err := newMember(filepath.Dir(c.Members[0].dir), c.Members[0].bin, name, loopback(ports[0]), loopback(ports[1]))
+	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(mdir, 0o700); err != nil {
-		return nil, err
-	}
-	client, peer := "http://"+loopback(ports[0]), "http://"+loopback(ports[1])
-	return &Member{
-		Name:     name,
-		endpoint: loopback(ports[0]),
-		bin:      c.Members[0].bin,
-		dir:      mdir,
-		logPath:  filepath.Join(mdir, "etcd.log"),
-		args: []string{
-			"--name=" + name,
-			"--data-dir=" + filepath.Join(mdir, "data"),
-			"--listen-client-urls=" + client,
-			"--advertise-client-urls=" + client,
-			"--listen-peer-urls=" + peer,
-			"--initial-advertise-peer-urls=" + peer,
-			"--initial-cluster-state=existing",
-			"--initial-cluster-token=etcdtest",
-			"--log-level=error",
-			"--log-outputs=stderr",
-		},
-	}, nil
+	m.args = append(m.args, "--initial-cluster-state=existing")
+	c.pending = append(c.pending, m) // Close closes its proxies, joined or not
+	return m, nil
 }
 
 // PeerURL returns the peer URL the member advertises to the cluster.
@@ -79,9 +59,10 @@ func (c *Cluster) Join(m *Member, initialCluster string) error {
 		return fmt.Errorf("etcdtest: member %s is running", m.Name)
 	}
 	m.args = append(m.args, "--initial-cluster="+initialCluster)
+	c.Members = append(c.Members, m)
+	c.pending = slices.DeleteFunc(c.pending, func(p *Member) bool { return p == m })
 	if err := m.start(); err != nil {
 		return err
 	}
-	c.Members = append(c.Members, m)
 	return m.WaitHealthy()
 }

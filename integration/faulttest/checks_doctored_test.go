@@ -1,0 +1,115 @@
+package faulttest
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/tests/v3/robustness/identity"
+	"go.etcd.io/etcd/tests/v3/robustness/model"
+	"go.etcd.io/etcd/tests/v3/robustness/report"
+	"go.uber.org/zap"
+)
+
+// Every checker is shown to fail on a doctored history and to pass on the
+// honest one.
+
+func get(rev int64, kvs ...*mvccpb.KeyValue) *clientv3.GetResponse {
+	return (*clientv3.GetResponse)(&pb.RangeResponse{Header: &pb.ResponseHeader{Revision: rev}, Kvs: kvs, Count: int64(len(kvs))})
+}
+
+func put(rev int64) *clientv3.PutResponse {
+	return (*clientv3.PutResponse)(&pb.PutResponse{Header: &pb.ResponseHeader{Revision: rev}})
+}
+
+// history: an empty read, a put of key0=a at revision 2, then a read that
+// returns what stale says.
+func doctoredHistory(stale bool) []report.ClientReport {
+	h := model.NewAppendableHistory(identity.NewIDProvider())
+	ms := time.Millisecond
+	h.AppendRange("key0", "", 0, 0, false, 1*ms, 2*ms, get(1), nil)
+	h.AppendPut("key0", "a", 3*ms, 4*ms, put(2), nil)
+	if stale {
+		h.AppendRange("key0", "", 0, 0, false, 5*ms, 6*ms, get(1), nil)
+	} else {
+		h.AppendRange("key0", "", 0, 0, false, 5*ms, 6*ms,
+			get(2, &mvccpb.KeyValue{Key: []byte("key0"), Value: []byte("a"), CreateRevision: 2, ModRevision: 2, Version: 1}), nil)
+	}
+	return []report.ClientReport{{ClientID: 0, KeyValue: h.Operations()}}
+}
+
+var persistedPut = []model.EtcdRequest{{Type: model.Txn, Txn: &model.TxnRequest{
+	OperationsOnSuccess: []model.EtcdOperation{{Type: model.PutOperation, Put: model.PutOptions{Key: "key0", Value: model.ToValueOrHash("a")}}}}}}
+
+func TestValidatorsCatchStaleRead(t *testing.T) {
+	t.Setenv("GETCD_FAULT_ARTIFACTS", t.TempDir())
+	if _, err := validateHistory(zap.NewNop(), "honest", doctoredHistory(false), persistedPut); err != nil {
+		t.Fatalf("honest history: %v", err)
+	}
+	path, err := validateHistory(zap.NewNop(), "doctored", doctoredHistory(true), persistedPut)
+	if err == nil || !strings.Contains(err.Error(), "linearization") {
+		t.Fatalf("stale read after a completed put: %v, want a linearization failure", err)
+	}
+	if b, rerr := os.ReadFile(path); rerr != nil || !strings.Contains(string(b), "<html") {
+		t.Errorf("no porcupine visualization at %q: %v", path, rerr)
+	}
+}
+
+func TestValidatorsCatchDuplicateWatchEvent(t *testing.T) {
+	ev := model.WatchEvent{PersistedEvent: model.PersistedEvent{
+		Event: model.Event{Type: model.PutOperation, Key: "key0", Value: model.ToValueOrHash("a")}, Revision: 2, IsCreate: true}}
+	watchOf := func(events ...model.WatchEvent) report.ClientReport {
+		return report.ClientReport{ClientID: 1, Watch: []model.WatchOperation{{
+			Request:   model.WatchRequest{Key: "key", Revision: 1, WithPrefix: true},
+			Responses: []model.WatchResponse{{Events: events, Revision: 2}},
+		}}}
+	}
+	honest := append(doctoredHistory(false), watchOf(ev))
+	if _, err := validateHistory(zap.NewNop(), "honest", honest, persistedPut); err != nil {
+		t.Fatalf("honest watch: %v", err)
+	}
+	doctored := append(doctoredHistory(false), watchOf(ev, ev))
+	if _, err := validateHistory(zap.NewNop(), "doctored", doctored, persistedPut); err == nil || !strings.Contains(err.Error(), "watch") {
+		t.Fatalf("an event delivered twice: %v, want a watch failure", err)
+	}
+	missing := append(doctoredHistory(false), watchOf())
+	missing[1].Watch[0].Responses[0].Revision = 2
+	missing[1].Watch[0].Responses = append(missing[1].Watch[0].Responses, model.WatchResponse{IsProgressNotify: true, Revision: 2})
+	if _, err := validateHistory(zap.NewNop(), "doctored", missing, persistedPut); err == nil {
+		t.Fatal("a watch that skipped revision 2 and said it was done passed")
+	}
+}
+
+func TestAppliedOnce(t *testing.T) {
+	if v := checkAppliedOnce(persistedPut); len(v) != 0 {
+		t.Fatalf("one put: %v", v)
+	}
+	if v := checkAppliedOnce(append(persistedPut, persistedPut...)); len(v) != 1 {
+		t.Fatalf("a put persisted twice: %v, want one violation", v)
+	}
+}
+
+func TestRevisionsMonotonic(t *testing.T) {
+	if v := checkRevisionsMonotonic(doctoredHistory(false)); len(v) != 0 {
+		t.Fatalf("honest: %v", v)
+	}
+	// The stale read of the doctored history went back from revision 2 to 1.
+	if v := checkRevisionsMonotonic(doctoredHistory(true)); len(v) != 1 {
+		t.Fatalf("revision going back: %v, want one violation", v)
+	}
+}
+
+func TestLeaseChecker(t *testing.T) {
+	honest := []leaseOutcome{{ID: 1, ServerTTL: 7}, {ID: 2, Lost: true, ServerTTL: -1}}
+	if v := checkLeases(honest); len(v) != 0 {
+		t.Fatalf("honest: %v", v)
+	}
+	doctored := []leaseOutcome{{ID: 1, ServerTTL: -1}, {ID: 2, Lost: true, ServerTTL: 3}, {ID: 3, Ended: true, ServerTTL: 5}}
+	if v := checkLeases(doctored); len(v) != 3 {
+		t.Fatalf("alive but expired, lost but kept, ended early: %v, want three violations", v)
+	}
+}

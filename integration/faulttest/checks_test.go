@@ -1,0 +1,139 @@
+package faulttest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"go.etcd.io/etcd/tests/v3/robustness/model"
+	"go.etcd.io/etcd/tests/v3/robustness/report"
+	"go.etcd.io/etcd/tests/v3/robustness/validate"
+	"go.uber.org/zap"
+)
+
+// validateHistory runs etcd's own validators (tests/robustness/validate at
+// the version the module requires): linearizability of the key-value
+// history with failed writes patched from what the members persisted,
+// serializable reads at a revision against the replayed WAL, and the watch
+// rules (ordered, unique, atomic, bookmarkable, resumable, reliable,
+// prev_kv, is_create, filters). When the history is not linearizable,
+// porcupine's visualization is written to an HTML file whose path is
+// returned with the error.
+func validateHistory(lg *zap.Logger, name string, reports []report.ClientReport, persisted []model.EtcdRequest) (string, error) {
+	res := validate.ValidateAndReturnVisualize(lg, validate.Config{ExpectRevisionUnique: true}, reports, persisted, 2*time.Minute)
+	err := res.Error()
+	if err == nil {
+		return "", nil
+	}
+	if res.Linearization.Status == validate.Failure {
+		path := filepath.Join(artifactDir(), fmt.Sprintf("getcd-fault-%s-%d.html", name, time.Now().UnixNano()))
+		if verr := porcupine.VisualizePath(res.Linearization.Model, res.Linearization.Info, path); verr != nil {
+			return "", fmt.Errorf("%w (visualization failed: %v)", err, verr)
+		}
+		return path, err
+	}
+	return "", err
+}
+
+// artifactDir is where failing histories are written: $GETCD_FAULT_ARTIFACTS,
+// else the system's temporary directory (not the test's, which is removed).
+func artifactDir() string {
+	if d := os.Getenv("GETCD_FAULT_ARTIFACTS"); d != "" {
+		_ = os.MkdirAll(d, 0o755)
+		return d
+	}
+	return os.TempDir()
+}
+
+// The checkers below cover what etcd's validators do not take.
+
+// checkAppliedOnce counts the unique values of the writes the members
+// persisted: a value written more than once means a request was proposed
+// twice (a resent write). etcd's patching counts the same thing, but only
+// to decide return times; it does not fail a history for it.
+func checkAppliedOnce(persisted []model.EtcdRequest) []string {
+	count := map[model.PutOptions]int{}
+	for _, r := range persisted {
+		if r.Type != model.Txn || r.Txn == nil {
+			continue
+		}
+		for _, o := range r.Txn.AllOperations() {
+			if o.Type == model.PutOperation {
+				count[o.Put]++
+			}
+		}
+	}
+	var out []string
+	for p, n := range count {
+		if n > 1 {
+			out = append(out, fmt.Sprintf("put %s=%v persisted %d times", p.Key, p.Value, n))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkRevisionsMonotonic checks that the revisions one client observes in
+// the headers of its successful calls, in the order it made them, never go
+// backwards: a client that failed over to a member behind the one it left
+// would see that. etcd's validators check each response against the
+// model, not one client's view across members.
+func checkRevisionsMonotonic(reports []report.ClientReport) []string {
+	var out []string
+	for _, r := range reports {
+		ops := append([]porcupine.Operation(nil), r.KeyValue...)
+		sort.Slice(ops, func(i, j int) bool { return ops[i].Call < ops[j].Call })
+		var last int64
+		for _, o := range ops {
+			resp := o.Output.(model.MaybeEtcdResponse)
+			if resp.Error != "" || resp.Revision == 0 {
+				continue
+			}
+			if resp.Revision < last {
+				out = append(out, fmt.Sprintf("client %d saw revision %d after %d", r.ClientID, resp.Revision, last))
+			}
+			last = max(last, resp.Revision)
+		}
+	}
+	return out
+}
+
+// leaseOutcome is what a kept-alive lease's handle reported and what the
+// server said about the lease at the end.
+type leaseOutcome struct {
+	ID         int64
+	Lost       bool  // the handle ended with an error matching lease.ErrLeaseLost
+	Ended      bool  // the handle ended for another reason before the run's end
+	ServerTTL  int64 // TimeToLive at the end: -1 when the server no longer has it
+	HandleNote string
+}
+
+// checkLeases holds the handles to the server's word: no lease reported
+// alive that the server no longer has, and none reported lost that the
+// server still has. etcd's model knows leases only as grant and revoke
+// requests; it has no notion of a keep-alive or of what a client believes.
+func checkLeases(leases []leaseOutcome) []string {
+	var out []string
+	for _, l := range leases {
+		switch {
+		case l.Ended:
+			out = append(out, fmt.Sprintf("keep-alive of lease %x ended early: %s", l.ID, l.HandleNote))
+		case !l.Lost && l.ServerTTL < 0:
+			out = append(out, fmt.Sprintf("lease %x reported alive (%s), the server no longer has it", l.ID, l.HandleNote))
+		case l.Lost && l.ServerTTL >= 0:
+			out = append(out, fmt.Sprintf("lease %x reported lost (%s), the server still has it (TTL %d)", l.ID, l.HandleNote, l.ServerTTL))
+		}
+	}
+	return out
+}
+
+func joinViolations(v []string) string {
+	if len(v) > 5 {
+		v = append(v[:5:5], fmt.Sprintf("... %d more", len(v)-5))
+	}
+	return strings.Join(v, "; ")
+}
