@@ -21,10 +21,18 @@ const (
 	MethodCompact     = "/etcdserverpb.KV/Compact"
 )
 
+// Get, Put, Delete and Txn encode their requests and decode their answers
+// with getcd's own wire codec unless Config.GeneratedMessages (or
+// GETCD_CODEC=generated) says otherwise; see the package documentation on
+// results. Compact, a rare call, always uses etcd's generated messages.
+
 // Get runs a range request. Reads are retried on another endpoint when one
 // is unavailable, within the deadline.
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 	m, err := rangeWire(r, wire.Alias)
+	if c.usesCodec() {
+		return codecUnary(c, ctx, r.Timeout(), MethodRange, false, m, err, decodeGet)
+	}
 	return unary(c, ctx, r.Timeout(), MethodRange, false, m, err, &pb.RangeResponse{}, getResponse)
 }
 
@@ -32,12 +40,18 @@ func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 // error matches ErrUnknownOutcome.
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
 	m, err := putWire(r, wire.Alias)
+	if c.usesCodec() {
+		return codecUnary(c, ctx, r.Timeout(), MethodPut, true, m, err, decodePut)
+	}
 	return unary(c, ctx, r.Timeout(), MethodPut, true, m, err, &pb.PutResponse{}, putResponse)
 }
 
 // Delete runs a delete of a key or range.
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
 	m, err := deleteWire(r, wire.Alias)
+	if c.usesCodec() {
+		return codecUnary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, decodeDelete)
+	}
 	return unary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, &pb.DeleteRangeResponse{}, deleteResponse)
 }
 
@@ -46,6 +60,9 @@ func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error
 func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
 	m, err := txnWire(t, wire.Alias)
 	write := err == nil && hasWrite(m)
+	if c.usesCodec() {
+		return codecUnary(c, ctx, t.Timeout(), MethodTxn, write, m, err, decodeTxn)
+	}
 	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }
 
