@@ -12,8 +12,8 @@ import (
 // generated messages' descriptors by the tests.
 const (
 	rangeKey, rangeEnd, rangeLimit, rangeRevision, rangeSortOrder, rangeSortTarget = 1, 2, 3, 4, 5, 6
-	rangeSerializable, rangeKeysOnly, rangeCountOnly                                = 7, 8, 9
-	rangeMinMod, rangeMaxMod, rangeMinCreate, rangeMaxCreate                        = 10, 11, 12, 13
+	rangeSerializable, rangeKeysOnly, rangeCountOnly                               = 7, 8, 9
+	rangeMinMod, rangeMaxMod, rangeMinCreate, rangeMaxCreate                       = 10, 11, 12, 13
 
 	putKey, putValue, putLease, putPrevKV, putIgnoreValue, putIgnoreLease = 1, 2, 3, 4, 5, 6
 
