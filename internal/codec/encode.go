@@ -231,12 +231,14 @@ func sizeCompare(m *pb.Compare) int {
 	return n
 }
 
-// appendCompare writes the fields in field-number order, as the generated
-// code does: the oneof (4 to 8) before range_end (64).
+// appendCompare writes the fields in the order protobuf's generated code
+// does: the plain fields (range_end, 64, among them), then the oneof (4 to
+// 8), so that the bytes are the very ones proto.Marshal writes.
 func appendCompare(b []byte, m *pb.Compare) []byte {
 	b = appendVarint(b, cmpResult, uint64(int64(m.Result)))
 	b = appendVarint(b, cmpTarget, uint64(int64(m.Target)))
 	b = appendBytes(b, cmpKey, m.Key)
+	b = appendBytes(b, cmpRangeEnd, m.RangeEnd)
 	switch u := m.TargetUnion.(type) {
 	case *pb.Compare_Version:
 		b = protowire.AppendVarint(protowire.AppendTag(b, cmpVersion, protowire.VarintType), uint64(u.Version))
@@ -249,7 +251,7 @@ func appendCompare(b []byte, m *pb.Compare) []byte {
 	case *pb.Compare_Lease:
 		b = protowire.AppendVarint(protowire.AppendTag(b, cmpLease, protowire.VarintType), uint64(u.Lease))
 	}
-	return appendBytes(b, cmpRangeEnd, m.RangeEnd)
+	return b
 }
 
 // sizeTxn computes the size of a transaction and appends the length of

@@ -63,6 +63,9 @@ func (r *Reader) Next() (f Field, ok bool, err error) {
 		if n < 0 {
 			return Field{}, false, r.fail(protowire.ParseError(n))
 		}
+		if num > protowire.MaxValidNumber { // ConsumeTag leaves this check to its callers
+			return Field{}, false, r.fail(errors.New("invalid field number " + strconv.FormatUint(uint64(num), 10)))
+		}
 		f = Field{Num: num, Type: typ}
 		switch typ {
 		case protowire.VarintType:
