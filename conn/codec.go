@@ -54,11 +54,11 @@ type wireCall[O any] struct {
 	resp wireResponse[O]
 }
 
-// codecUnary is unary (kv.go) through getcd's codec: the request m, the
-// builders' aliasing compile, is encoded straight into the wire format and
+// codecUnary is unary (kv.go) through getcd's codec: q, the request as
+// the builder validated it, is encoded straight into the wire format and
 // the response decoded straight into O.
-func codecUnary[M proto.Message, O any](c *Conn, ctx context.Context, timeout time.Duration, method string, write bool,
-	m M, compileErr error, decode func([]byte) (O, error)) (O, error) {
+func codecUnary[O any](c *Conn, ctx context.Context, timeout time.Duration, method string, write bool,
+	q *codec.Request, compileErr error, decode func([]byte) (O, error)) (O, error) {
 	var zero O
 	if compileErr != nil {
 		return zero, compileErr
@@ -66,10 +66,7 @@ func codecUnary[M proto.Message, O any](c *Conn, ctx context.Context, timeout ti
 	if err := c.usable(method); err != nil {
 		return zero, err
 	}
-	call := &wireCall[O]{resp: wireResponse[O]{decode: decode}}
-	if err := call.req.Set(m); err != nil {
-		return zero, &Error{Method: method, NotSent: true, Message: err.Error(), kind: ErrInvalidRequest}
-	}
+	call := &wireCall[O]{req: *q, resp: wireResponse[O]{decode: decode}}
 	ctx, cancel := c.requestTimeout(ctx, timeout)
 	defer cancel()
 	if err := c.invoke(ctx, method, &call.req, &call.resp, write); err != nil {

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/codec"
 	"github.com/getcd/getcd/internal/wire"
 	"github.com/getcd/getcd/op"
 )
@@ -29,29 +30,38 @@ const (
 // Get runs a range request. Reads are retried on another endpoint when one
 // is unavailable, within the deadline.
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
-	m, err := rangeWire(r, wire.Alias)
 	if c.usesCodec() {
-		return codecUnary(c, ctx, r.Timeout(), MethodRange, false, m, err, decodeGet)
+		f, err := rangeFields(r, wire.Alias)
+		var q codec.Request
+		q.SetRange(f)
+		return codecUnary(c, ctx, r.Timeout(), MethodRange, false, &q, err, decodeGet)
 	}
+	m, err := rangeWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodRange, false, m, err, &pb.RangeResponse{}, getResponse)
 }
 
 // Put runs a put. A put is never sent twice: if its fate is unknown the
 // error matches ErrUnknownOutcome.
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
-	m, err := putWire(r, wire.Alias)
 	if c.usesCodec() {
-		return codecUnary(c, ctx, r.Timeout(), MethodPut, true, m, err, decodePut)
+		f, err := putFields(r, wire.Alias)
+		var q codec.Request
+		q.SetPut(f)
+		return codecUnary(c, ctx, r.Timeout(), MethodPut, true, &q, err, decodePut)
 	}
+	m, err := putWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodPut, true, m, err, &pb.PutResponse{}, putResponse)
 }
 
 // Delete runs a delete of a key or range.
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
-	m, err := deleteWire(r, wire.Alias)
 	if c.usesCodec() {
-		return codecUnary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, decodeDelete)
+		f, err := deleteFields(r, wire.Alias)
+		var q codec.Request
+		q.SetDelete(f)
+		return codecUnary(c, ctx, r.Timeout(), MethodDeleteRange, true, &q, err, decodeDelete)
 	}
+	m, err := deleteWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, &pb.DeleteRangeResponse{}, deleteResponse)
 }
 
@@ -61,7 +71,9 @@ func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
 	m, err := txnWire(t, wire.Alias)
 	write := err == nil && hasWrite(m)
 	if c.usesCodec() {
-		return codecUnary(c, ctx, t.Timeout(), MethodTxn, write, m, err, decodeTxn)
+		var q codec.Request
+		q.SetTxn(m)
+		return codecUnary(c, ctx, t.Timeout(), MethodTxn, write, &q, err, decodeTxn)
 	}
 	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }
@@ -80,6 +92,10 @@ var (
 	putWire    = wire.Put.(func(kv.Request, wire.Mode) (*pb.PutRequest, error))
 	deleteWire = wire.Delete.(func(kv.Request, wire.Mode) (*pb.DeleteRangeRequest, error))
 	txnWire    = wire.Txn.(func(op.Txn, wire.Mode) (*pb.TxnRequest, error))
+
+	rangeFields  = wire.RangeOf.(func(kv.Request, wire.Mode) (wire.RangeFields, error))
+	putFields    = wire.PutOf.(func(kv.Request, wire.Mode) (wire.PutFields, error))
+	deleteFields = wire.DeleteOf.(func(kv.Request, wire.Mode) (wire.DeleteFields, error))
 )
 
 // unary runs one compiled request: compile error first, then the

@@ -6,6 +6,8 @@ import (
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/getcd/getcd/internal/wire"
 )
 
 // Field numbers of etcd's rpc.proto (etcdserverpb), checked against the
@@ -26,39 +28,44 @@ const (
 	cmpResult, cmpTarget, cmpKey, cmpVersion, cmpCreate, cmpMod, cmpValue, cmpLease, cmpRangeEnd = 1, 2, 3, 4, 5, 6, 7, 8, 64
 )
 
-// Request is one key-value request to encode: exactly one of the messages
-// is set (Set does it). The messages come from the builders' aliasing
-// compile and are only read. Size computes the encoded size once and keeps
-// it, with the sizes of the nested messages of a transaction, for Append.
+// Request is one key-value request to encode: a range, put or delete as
+// the builder's validated fields (internal/wire), or a transaction as the
+// builders' aliasing compile. Everything is only read. Size computes the
+// encoded size once and keeps it, with the sizes of the nested messages of
+// a transaction, for Append.
 type Request struct {
-	Range  *pb.RangeRequest
-	Put    *pb.PutRequest
-	Delete *pb.DeleteRangeRequest
-	Txn    *pb.TxnRequest
+	kind kind
+	rng  wire.RangeFields
+	put  wire.PutFields
+	del  wire.DeleteFields
+	txn  *pb.TxnRequest
 
 	sized bool
 	size  int   // encoded size, once sized
 	sizes []int // lengths of a transaction's nested messages, in write order
 }
 
-// Set makes r the request of a compiled message: *pb.RangeRequest,
-// *pb.PutRequest, *pb.DeleteRangeRequest or *pb.TxnRequest.
-func (r *Request) Set(m any) error {
-	*r = Request{sizes: r.sizes[:0]}
-	switch m := m.(type) {
-	case *pb.RangeRequest:
-		r.Range = m
-	case *pb.PutRequest:
-		r.Put = m
-	case *pb.DeleteRangeRequest:
-		r.Delete = m
-	case *pb.TxnRequest:
-		r.Txn = m
-	default:
-		return errors.New("codec: no key-value request")
-	}
-	return nil
-}
+type kind uint8
+
+const (
+	kindNone kind = iota
+	kindRange
+	kindPut
+	kindDelete
+	kindTxn
+)
+
+// SetRange makes r a range request.
+func (r *Request) SetRange(f wire.RangeFields) { *r = Request{kind: kindRange, rng: f, sizes: r.sizes[:0]} }
+
+// SetPut makes r a put.
+func (r *Request) SetPut(f wire.PutFields) { *r = Request{kind: kindPut, put: f, sizes: r.sizes[:0]} }
+
+// SetDelete makes r a delete.
+func (r *Request) SetDelete(f wire.DeleteFields) { *r = Request{kind: kindDelete, del: f, sizes: r.sizes[:0]} }
+
+// SetTxn makes r a transaction.
+func (r *Request) SetTxn(m *pb.TxnRequest) { *r = Request{kind: kindTxn, txn: m, sizes: r.sizes[:0]} }
 
 // Size returns the encoded size of the request, computing it (and the
 // sizes of nested messages) on the first call only.
@@ -67,16 +74,16 @@ func (r *Request) Size() int {
 		return r.size
 	}
 	r.sized = true
-	switch {
-	case r.Range != nil:
-		r.size = sizeRange(r.Range)
-	case r.Put != nil:
-		r.size = sizePut(r.Put)
-	case r.Delete != nil:
-		r.size = sizeDelete(r.Delete)
-	case r.Txn != nil:
+	switch r.kind {
+	case kindRange:
+		r.size = sizeRange(&r.rng)
+	case kindPut:
+		r.size = sizePut(&r.put)
+	case kindDelete:
+		r.size = sizeDelete(&r.del)
+	case kindTxn:
 		r.sizes = r.sizes[:0]
-		r.size = sizeTxn(r.Txn, &r.sizes)
+		r.size = sizeTxn(r.txn, &r.sizes)
 	default:
 		r.size = 0
 	}
@@ -86,18 +93,36 @@ func (r *Request) Size() int {
 // Append appends the encoded request to b.
 func (r *Request) Append(b []byte) []byte {
 	r.Size() // the sizes of a transaction's nested messages
-	switch {
-	case r.Range != nil:
-		return appendRange(b, r.Range)
-	case r.Put != nil:
-		return appendPut(b, r.Put)
-	case r.Delete != nil:
-		return appendDelete(b, r.Delete)
-	case r.Txn != nil:
+	switch r.kind {
+	case kindRange:
+		return appendRange(b, &r.rng)
+	case kindPut:
+		return appendPut(b, &r.put)
+	case kindDelete:
+		return appendDelete(b, &r.del)
+	case kindTxn:
 		i := 0
-		return appendTxn(b, r.Txn, r.sizes, &i)
+		return appendTxn(b, r.txn, r.sizes, &i)
 	}
 	return b
+}
+
+// The fields of the messages nested in a transaction.
+
+func rangeOf(m *pb.RangeRequest) wire.RangeFields {
+	return wire.RangeFields{Key: m.Key, End: m.RangeEnd, Limit: m.Limit, Revision: m.Revision,
+		SortOrder: int32(m.SortOrder), SortTarget: int32(m.SortTarget),
+		Serializable: m.Serializable, KeysOnly: m.KeysOnly, CountOnly: m.CountOnly,
+		MinModRevision: m.MinModRevision, MaxModRevision: m.MaxModRevision,
+		MinCreateRevision: m.MinCreateRevision, MaxCreateRevision: m.MaxCreateRevision}
+}
+
+func putOf(m *pb.PutRequest) wire.PutFields {
+	return wire.PutFields{Key: m.Key, Value: m.Value, Lease: m.Lease, PrevKV: m.PrevKv, IgnoreValue: m.IgnoreValue, IgnoreLease: m.IgnoreLease}
+}
+
+func deleteOf(m *pb.DeleteRangeRequest) wire.DeleteFields {
+	return wire.DeleteFields{Key: m.Key, End: m.RangeEnd, PrevKV: m.PrevKv}
 }
 
 // errSize is an internal inconsistency between the size and write passes.
@@ -162,8 +187,8 @@ func appendMessageHeader(b []byte, num protowire.Number, n int) []byte {
 	return protowire.AppendVarint(b, uint64(n))
 }
 
-func sizeRange(m *pb.RangeRequest) int {
-	return sizeBytes(rangeKey, m.Key) + sizeBytes(rangeEnd, m.RangeEnd) +
+func sizeRange(m *wire.RangeFields) int {
+	return sizeBytes(rangeKey, m.Key) + sizeBytes(rangeEnd, m.End) +
 		sizeVarint(rangeLimit, uint64(m.Limit)) + sizeVarint(rangeRevision, uint64(m.Revision)) +
 		sizeVarint(rangeSortOrder, uint64(int64(m.SortOrder))) + sizeVarint(rangeSortTarget, uint64(int64(m.SortTarget))) +
 		sizeBool(rangeSerializable, m.Serializable) + sizeBool(rangeKeysOnly, m.KeysOnly) + sizeBool(rangeCountOnly, m.CountOnly) +
@@ -171,9 +196,9 @@ func sizeRange(m *pb.RangeRequest) int {
 		sizeVarint(rangeMinCreate, uint64(m.MinCreateRevision)) + sizeVarint(rangeMaxCreate, uint64(m.MaxCreateRevision))
 }
 
-func appendRange(b []byte, m *pb.RangeRequest) []byte {
+func appendRange(b []byte, m *wire.RangeFields) []byte {
 	b = appendBytes(b, rangeKey, m.Key)
-	b = appendBytes(b, rangeEnd, m.RangeEnd)
+	b = appendBytes(b, rangeEnd, m.End)
 	b = appendVarint(b, rangeLimit, uint64(m.Limit))
 	b = appendVarint(b, rangeRevision, uint64(m.Revision))
 	b = appendVarint(b, rangeSortOrder, uint64(int64(m.SortOrder)))
@@ -187,28 +212,28 @@ func appendRange(b []byte, m *pb.RangeRequest) []byte {
 	return appendVarint(b, rangeMaxCreate, uint64(m.MaxCreateRevision))
 }
 
-func sizePut(m *pb.PutRequest) int {
+func sizePut(m *wire.PutFields) int {
 	return sizeBytes(putKey, m.Key) + sizeBytes(putValue, m.Value) + sizeVarint(putLease, uint64(m.Lease)) +
-		sizeBool(putPrevKV, m.PrevKv) + sizeBool(putIgnoreValue, m.IgnoreValue) + sizeBool(putIgnoreLease, m.IgnoreLease)
+		sizeBool(putPrevKV, m.PrevKV) + sizeBool(putIgnoreValue, m.IgnoreValue) + sizeBool(putIgnoreLease, m.IgnoreLease)
 }
 
-func appendPut(b []byte, m *pb.PutRequest) []byte {
+func appendPut(b []byte, m *wire.PutFields) []byte {
 	b = appendBytes(b, putKey, m.Key)
 	b = appendBytes(b, putValue, m.Value)
 	b = appendVarint(b, putLease, uint64(m.Lease))
-	b = appendBool(b, putPrevKV, m.PrevKv)
+	b = appendBool(b, putPrevKV, m.PrevKV)
 	b = appendBool(b, putIgnoreValue, m.IgnoreValue)
 	return appendBool(b, putIgnoreLease, m.IgnoreLease)
 }
 
-func sizeDelete(m *pb.DeleteRangeRequest) int {
-	return sizeBytes(deleteKey, m.Key) + sizeBytes(deleteEnd, m.RangeEnd) + sizeBool(deletePrevKV, m.PrevKv)
+func sizeDelete(m *wire.DeleteFields) int {
+	return sizeBytes(deleteKey, m.Key) + sizeBytes(deleteEnd, m.End) + sizeBool(deletePrevKV, m.PrevKV)
 }
 
-func appendDelete(b []byte, m *pb.DeleteRangeRequest) []byte {
+func appendDelete(b []byte, m *wire.DeleteFields) []byte {
 	b = appendBytes(b, deleteKey, m.Key)
-	b = appendBytes(b, deleteEnd, m.RangeEnd)
-	return appendBool(b, deletePrevKV, m.PrevKv)
+	b = appendBytes(b, deleteEnd, m.End)
+	return appendBool(b, deletePrevKV, m.PrevKV)
 }
 
 // sizeCompare is the size of a condition. A member of the target_union
@@ -289,17 +314,20 @@ func sizeOp(o *pb.RequestOp, sizes *[]int) int {
 	case *pb.RequestOp_RequestRange:
 		num = opRange
 		if v.RequestRange != nil {
-			s = sizeRange(v.RequestRange)
+			f := rangeOf(v.RequestRange)
+			s = sizeRange(&f)
 		}
 	case *pb.RequestOp_RequestPut:
 		num = opPut
 		if v.RequestPut != nil {
-			s = sizePut(v.RequestPut)
+			f := putOf(v.RequestPut)
+			s = sizePut(&f)
 		}
 	case *pb.RequestOp_RequestDeleteRange:
 		num = opDelete
 		if v.RequestDeleteRange != nil {
-			s = sizeDelete(v.RequestDeleteRange)
+			f := deleteOf(v.RequestDeleteRange)
+			s = sizeDelete(&f)
 		}
 	case *pb.RequestOp_RequestTxn:
 		num = opTxn
@@ -342,19 +370,22 @@ func appendOp(b []byte, o *pb.RequestOp, sizes []int, i *int) []byte {
 		b = appendMessageHeader(b, opRange, sizes[*i])
 		*i++
 		if v.RequestRange != nil {
-			b = appendRange(b, v.RequestRange)
+			f := rangeOf(v.RequestRange)
+			b = appendRange(b, &f)
 		}
 	case *pb.RequestOp_RequestPut:
 		b = appendMessageHeader(b, opPut, sizes[*i])
 		*i++
 		if v.RequestPut != nil {
-			b = appendPut(b, v.RequestPut)
+			f := putOf(v.RequestPut)
+			b = appendPut(b, &f)
 		}
 	case *pb.RequestOp_RequestDeleteRange:
 		b = appendMessageHeader(b, opDelete, sizes[*i])
 		*i++
 		if v.RequestDeleteRange != nil {
-			b = appendDelete(b, v.RequestDeleteRange)
+			f := deleteOf(v.RequestDeleteRange)
+			b = appendDelete(b, &f)
 		}
 	case *pb.RequestOp_RequestTxn:
 		b = appendMessageHeader(b, opTxn, sizes[*i])

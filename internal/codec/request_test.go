@@ -18,23 +18,20 @@ import (
 	"github.com/getcd/getcd/op"
 )
 
-// The builders' aliasing compilers, which the connection gives the codec.
+// The builders' validated fields and aliasing compile, which the
+// connection gives the codec.
 var (
-	rangeWire  = wire.Range.(func(kv.Request, wire.Mode) (*pb.RangeRequest, error))
-	putWire    = wire.Put.(func(kv.Request, wire.Mode) (*pb.PutRequest, error))
-	deleteWire = wire.Delete.(func(kv.Request, wire.Mode) (*pb.DeleteRangeRequest, error))
-	txnWire    = wire.Txn.(func(op.Txn, wire.Mode) (*pb.TxnRequest, error))
+	rangeFields  = wire.RangeOf.(func(kv.Request, wire.Mode) (wire.RangeFields, error))
+	putFields    = wire.PutOf.(func(kv.Request, wire.Mode) (wire.PutFields, error))
+	deleteFields = wire.DeleteOf.(func(kv.Request, wire.Mode) (wire.DeleteFields, error))
+	txnWire      = wire.Txn.(func(op.Txn, wire.Mode) (*pb.TxnRequest, error))
 )
 
-// encode runs the codec on a compiled message as gRPC does.
-func encode(t testing.TB, m proto.Message) []byte {
+// encode runs the codec on a request as gRPC does.
+func encode(t testing.TB, r *codec.Request) []byte {
 	t.Helper()
-	var r codec.Request
-	if err := r.Set(m); err != nil {
-		t.Fatal(err)
-	}
 	n := r.Size()
-	bs, err := codec.Codec{}.Marshal(&r)
+	bs, err := codec.Codec{}.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +43,12 @@ func encode(t testing.TB, m proto.Message) []byte {
 	return b
 }
 
-// checkSame says that the codec's bytes for the aliasing compile decode,
-// with etcd's generated messages, to exactly the public compile's message,
-// and are the very bytes protobuf's deterministic marshalling gives.
-func checkSame(t testing.TB, want, alias proto.Message) {
+// checkSame says that the codec's bytes for the request decode, with
+// etcd's generated messages, to exactly the public compile's message, and
+// are the very bytes protobuf's deterministic marshalling gives.
+func checkSame(t testing.TB, want proto.Message, r *codec.Request) {
 	t.Helper()
-	b := encode(t, alias)
+	b := encode(t, r)
 	got := want.ProtoReflect().New().Interface()
 	if err := proto.Unmarshal(b, got); err != nil {
 		t.Fatalf("generated messages cannot read the codec's bytes: %v", err)
@@ -71,33 +68,38 @@ func checkSame(t testing.TB, want, alias proto.Message) {
 // differential checks every message the request and the transaction
 // compile to.
 func differential(t testing.TB, r kv.Request, txn op.Txn) {
+	var q codec.Request
 	if want, err := r.RangeRequest(); err == nil {
-		m, err := rangeWire(r, wire.Alias)
+		f, err := rangeFields(r, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, want, m)
+		q.SetRange(f)
+		checkSame(t, want, &q)
 	}
 	if want, err := r.PutRequest(); err == nil {
-		m, err := putWire(r, wire.Alias)
+		f, err := putFields(r, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, want, m)
+		q.SetPut(f)
+		checkSame(t, want, &q)
 	}
 	if want, err := r.DeleteRequest(); err == nil {
-		m, err := deleteWire(r, wire.Alias)
+		f, err := deleteFields(r, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, want, m)
+		q.SetDelete(f)
+		checkSame(t, want, &q)
 	}
 	if want, err := txn.Compile(); err == nil {
 		m, err := txnWire(txn, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, want, m)
+		q.SetTxn(m)
+		checkSame(t, want, &q)
 	}
 }
 
@@ -136,11 +138,13 @@ func TestRequests(t *testing.T) {
 // view of the message, not with the codec's.
 func TestDifferentialCatchesADifference(t *testing.T) {
 	want, _ := kv.New().WithKey("k").WithValue("v").PutRequest()
-	other, _ := kv.New().WithKey("k").WithValue("w").PutRequest()
+	other, _ := putFields(kv.New().WithKey("k").WithValue("w"), wire.Alias)
+	var q codec.Request
+	q.SetPut(other)
 	ft := &fakeT{}
 	func() {
 		defer func() { _ = recover() }()
-		checkSame(ft, want, other)
+		checkSame(ft, want, &q)
 	}()
 	if !ft.failed {
 		t.Fatal("a message encoded from another request passed the check")
@@ -189,9 +193,9 @@ func TestWrongTypes(t *testing.T) {
 	if err := (codec.Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer{1}}, &pb.RangeResponse{}); err == nil {
 		t.Fatal("Unmarshal accepted a target that is not an Unmarshaler")
 	}
-	var r codec.Request
-	if err := r.Set(&pb.CompactionRequest{}); err == nil {
-		t.Fatal("Set accepted a message the codec does not encode")
+	var r codec.Request // nothing set: nothing written
+	if r.Size() != 0 || len(r.Append(nil)) != 0 {
+		t.Fatal("an empty Request encodes to something")
 	}
 }
 
