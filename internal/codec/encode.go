@@ -56,13 +56,17 @@ const (
 )
 
 // SetRange makes r a range request.
-func (r *Request) SetRange(f wire.RangeFields) { *r = Request{kind: kindRange, rng: f, sizes: r.sizes[:0]} }
+func (r *Request) SetRange(f wire.RangeFields) {
+	*r = Request{kind: kindRange, rng: f, sizes: r.sizes[:0]}
+}
 
 // SetPut makes r a put.
 func (r *Request) SetPut(f wire.PutFields) { *r = Request{kind: kindPut, put: f, sizes: r.sizes[:0]} }
 
 // SetDelete makes r a delete.
-func (r *Request) SetDelete(f wire.DeleteFields) { *r = Request{kind: kindDelete, del: f, sizes: r.sizes[:0]} }
+func (r *Request) SetDelete(f wire.DeleteFields) {
+	*r = Request{kind: kindDelete, del: f, sizes: r.sizes[:0]}
+}
 
 // SetTxn makes r a transaction.
 func (r *Request) SetTxn(m *pb.TxnRequest) { *r = Request{kind: kindTxn, txn: m, sizes: r.sizes[:0]} }
