@@ -31,7 +31,10 @@ const (
 	respOpRange, respOpPut, respOpDelete, respOpTxn = 1, 2, 3, 4
 )
 
-func decodeHeader(h *Header, b []byte) error {
+func decodeHeader(h *Header, b []byte, depth int) error {
+	if err := codec.Depth(depth); err != nil {
+		return err
+	}
 	r := codec.NewReader(b)
 	for {
 		f, ok, err := r.Next()
@@ -54,7 +57,10 @@ func decodeHeader(h *Header, b []byte) error {
 	}
 }
 
-func decodeKeyValue(kv *KeyValue, b []byte) error {
+func decodeKeyValue(kv *KeyValue, b []byte, depth int) error {
+	if err := codec.Depth(depth); err != nil {
+		return err
+	}
 	r := codec.NewReader(b)
 	for {
 		f, ok, err := r.Next()
@@ -90,17 +96,20 @@ func grow(kvs []KeyValue, n int) []KeyValue {
 }
 
 // appendKeyValue decodes one more key-value at the end of kvs.
-func appendKeyValue(kvs []KeyValue, b []byte) ([]KeyValue, error) {
+func appendKeyValue(kvs []KeyValue, b []byte, depth int) ([]KeyValue, error) {
 	kvs = append(kvs, KeyValue{})
-	return kvs, decodeKeyValue(&kvs[len(kvs)-1], b)
+	return kvs, decodeKeyValue(&kvs[len(kvs)-1], b, depth)
 }
 
 func decodeGet(b []byte) (*GetResponse, error) {
 	out := &GetResponse{}
-	return out, decodeGetInto(out, b)
+	return out, decodeGetInto(out, b, 0)
 }
 
-func decodeGetInto(out *GetResponse, b []byte) error {
+func decodeGetInto(out *GetResponse, b []byte, depth int) error {
+	if err := codec.Depth(depth); err != nil {
+		return err
+	}
 	out.KVs = grow(out.KVs, codec.Count(b, rangeKVs))
 	r := codec.NewReader(b)
 	for {
@@ -110,9 +119,9 @@ func decodeGetInto(out *GetResponse, b []byte) error {
 		}
 		switch {
 		case f.Type == protowire.BytesType && f.Num == respHeader:
-			err = decodeHeader(&out.Header, f.B)
+			err = decodeHeader(&out.Header, f.B, depth+1)
 		case f.Type == protowire.BytesType && f.Num == rangeKVs:
-			out.KVs, err = appendKeyValue(out.KVs, f.B)
+			out.KVs, err = appendKeyValue(out.KVs, f.B, depth+1)
 		case f.Type == protowire.VarintType && f.Num == rangeMore:
 			out.More = f.V != 0
 		case f.Type == protowire.VarintType && f.Num == rangeCount:
@@ -126,10 +135,13 @@ func decodeGetInto(out *GetResponse, b []byte) error {
 
 func decodePut(b []byte) (*PutResponse, error) {
 	out := &PutResponse{}
-	return out, decodePutInto(out, b)
+	return out, decodePutInto(out, b, 0)
 }
 
-func decodePutInto(out *PutResponse, b []byte) error {
+func decodePutInto(out *PutResponse, b []byte, depth int) error {
+	if err := codec.Depth(depth); err != nil {
+		return err
+	}
 	r := codec.NewReader(b)
 	for {
 		f, ok, err := r.Next()
@@ -141,12 +153,12 @@ func decodePutInto(out *PutResponse, b []byte) error {
 		}
 		switch f.Num {
 		case respHeader:
-			err = decodeHeader(&out.Header, f.B)
+			err = decodeHeader(&out.Header, f.B, depth+1)
 		case putPrevKV:
 			if out.PrevKV == nil {
 				out.PrevKV = &KeyValue{}
 			}
-			err = decodeKeyValue(out.PrevKV, f.B)
+			err = decodeKeyValue(out.PrevKV, f.B, depth+1)
 		}
 		if err != nil {
 			return err
@@ -156,10 +168,13 @@ func decodePutInto(out *PutResponse, b []byte) error {
 
 func decodeDelete(b []byte) (*DeleteResponse, error) {
 	out := &DeleteResponse{}
-	return out, decodeDeleteInto(out, b)
+	return out, decodeDeleteInto(out, b, 0)
 }
 
-func decodeDeleteInto(out *DeleteResponse, b []byte) error {
+func decodeDeleteInto(out *DeleteResponse, b []byte, depth int) error {
+	if err := codec.Depth(depth); err != nil {
+		return err
+	}
 	out.PrevKVs = grow(out.PrevKVs, codec.Count(b, deletePrevKVs))
 	r := codec.NewReader(b)
 	for {
@@ -169,9 +184,9 @@ func decodeDeleteInto(out *DeleteResponse, b []byte) error {
 		}
 		switch {
 		case f.Type == protowire.BytesType && f.Num == respHeader:
-			err = decodeHeader(&out.Header, f.B)
+			err = decodeHeader(&out.Header, f.B, depth+1)
 		case f.Type == protowire.BytesType && f.Num == deletePrevKVs:
-			out.PrevKVs, err = appendKeyValue(out.PrevKVs, f.B)
+			out.PrevKVs, err = appendKeyValue(out.PrevKVs, f.B, depth+1)
 		case f.Type == protowire.VarintType && f.Num == deleteDeleted:
 			out.Deleted = int64(f.V)
 		}
@@ -205,7 +220,7 @@ func decodeTxnInto(out *TxnResponse, b []byte, depth int) error {
 		}
 		switch {
 		case f.Type == protowire.BytesType && f.Num == respHeader:
-			err = decodeHeader(&out.Header, f.B)
+			err = decodeHeader(&out.Header, f.B, depth+1)
 		case f.Type == protowire.BytesType && f.Num == txnResponses:
 			out.Responses = append(out.Responses, OpResponse{})
 			err = decodeOpResponse(&out.Responses[len(out.Responses)-1], f.B, depth+1)
@@ -238,17 +253,17 @@ func decodeOpResponse(out *OpResponse, b []byte, depth int) error {
 			if out.Kind != op.KindGet || out.Get == nil {
 				*out = OpResponse{Kind: op.KindGet, Get: &GetResponse{}}
 			}
-			err = decodeGetInto(out.Get, f.B)
+			err = decodeGetInto(out.Get, f.B, depth+1)
 		case respOpPut:
 			if out.Kind != op.KindPut || out.Put == nil {
 				*out = OpResponse{Kind: op.KindPut, Put: &PutResponse{}}
 			}
-			err = decodePutInto(out.Put, f.B)
+			err = decodePutInto(out.Put, f.B, depth+1)
 		case respOpDelete:
 			if out.Kind != op.KindDelete || out.Delete == nil {
 				*out = OpResponse{Kind: op.KindDelete, Delete: &DeleteResponse{}}
 			}
-			err = decodeDeleteInto(out.Delete, f.B)
+			err = decodeDeleteInto(out.Delete, f.B, depth+1)
 		case respOpTxn:
 			if out.Kind != op.KindTxn || out.Txn == nil {
 				*out = OpResponse{Kind: op.KindTxn, Txn: &TxnResponse{}}

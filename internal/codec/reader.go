@@ -122,11 +122,12 @@ func (r *Reader) fail(err error) error {
 	return &MalformedError{Offset: r.off, Reason: err.Error()}
 }
 
-// Depth returns an error when a message nested depth levels deep is deeper
-// than protobuf's decoder allows.
+// Depth returns an error for a message nested depth levels deep (0 for
+// the top one) when protobuf's decoder would refuse it: it counts every
+// nested message, empty ones included, and refuses one at MaxDepth.
 func Depth(depth int) error {
-	if depth > MaxDepth {
-		return &MalformedError{Reason: "messages nested more than " + strconv.Itoa(MaxDepth) + " deep"}
+	if depth >= MaxDepth {
+		return &MalformedError{Reason: "messages nested " + strconv.Itoa(MaxDepth) + " or more deep"}
 	}
 	return nil
 }
