@@ -48,17 +48,21 @@ func (w *wireResponse[O]) UnmarshalWire(b []byte) error {
 }
 
 // wireCall is one key-value call through the codec: one allocation for
-// the request to encode and the response to fill.
-type wireCall[O any] struct {
-	req  codec.Request
+// the request to encode and the response to fill, sized for the kind of
+// request.
+type wireCall[Q, O any] struct {
+	req  Q
 	resp wireResponse[O]
 }
 
 // codecUnary is unary (kv.go) through getcd's codec: q, the request as
-// the builder validated it, is encoded straight into the wire format and
-// the response decoded straight into O.
-func codecUnary[O any](c *Conn, ctx context.Context, timeout time.Duration, method string, write bool,
-	q *codec.Request, compileErr error, decode func([]byte) (O, error)) (O, error) {
+// the builder validated it (codec.Range, Put, Delete or Txn), is encoded
+// straight into the wire format and the response decoded straight into O.
+func codecUnary[Q any, PQ interface {
+	*Q
+	codec.Message
+}, O any](c *Conn, ctx context.Context, timeout time.Duration, method string, write bool,
+	q Q, compileErr error, decode func([]byte) (O, error)) (O, error) {
 	var zero O
 	if compileErr != nil {
 		return zero, compileErr
@@ -66,10 +70,10 @@ func codecUnary[O any](c *Conn, ctx context.Context, timeout time.Duration, meth
 	if err := c.usable(method); err != nil {
 		return zero, err
 	}
-	call := &wireCall[O]{req: *q, resp: wireResponse[O]{decode: decode}}
+	call := &wireCall[Q, O]{req: q, resp: wireResponse[O]{decode: decode}}
 	ctx, cancel := c.requestTimeout(ctx, timeout)
 	defer cancel()
-	if err := c.invoke(ctx, method, &call.req, &call.resp, write); err != nil {
+	if err := c.invoke(ctx, method, PQ(&call.req), &call.resp, write); err != nil {
 		if call.resp.err != nil {
 			return zero, malformed(err, call.resp.err, write)
 		}
@@ -99,8 +103,8 @@ func malformed(err, cause error, write bool) error {
 // requestSize is the encoded size of a request: the codec's, computed once
 // and kept for the encoding, or protobuf's.
 func requestSize(req any) int {
-	if r, ok := req.(*codec.Request); ok {
-		return r.Size()
+	if r, ok := req.(codec.Message); ok {
+		return r.WireSize()
 	}
 	return proto.Size(req.(proto.Message))
 }

@@ -23,9 +23,9 @@ type peerCall struct {
 }
 
 // options returns the call options for req: with getcd's codec forced for
-// a request it encodes (codec.Request), gRPC's proto codec otherwise.
+// a request it encodes (codec.Message), gRPC's proto codec otherwise.
 func (pc *peerCall) options(req any) []grpc.CallOption {
-	if _, ok := req.(*codec.Request); ok {
+	if _, ok := req.(codec.Message); ok {
 		return pc.opts[:]
 	}
 	return pc.opts[:len(pc.opts)-1]
@@ -36,7 +36,7 @@ func (pc *peerCall) options(req any) []grpc.CallOption {
 // token, and maps failures to *Error. write says whether the call changes
 // state, so that a failure with an unknown outcome is flagged as such.
 // getcd's other packages reach it through internal/connx. req and resp are
-// protobuf messages, or a *codec.Request and a codec.Unmarshaler for the
+// protobuf messages, or a codec.Message and a codec.Unmarshaler for the
 // key-value calls through getcd's codec.
 func (c *Conn) invoke(ctx context.Context, method string, req, resp any, write bool) error {
 	if c == nil || c.cc == nil {

@@ -32,9 +32,7 @@ const (
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 	if c.usesCodec() {
 		f, err := rangeFields(r, wire.Alias)
-		var q codec.Request
-		q.SetRange(f)
-		return codecUnary(c, ctx, r.Timeout(), MethodRange, false, &q, err, decodeGet)
+		return codecUnary(c, ctx, r.Timeout(), MethodRange, false, codec.Range{Fields: f}, err, decodeGet)
 	}
 	m, err := rangeWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodRange, false, m, err, &pb.RangeResponse{}, getResponse)
@@ -45,9 +43,7 @@ func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
 	if c.usesCodec() {
 		f, err := putFields(r, wire.Alias)
-		var q codec.Request
-		q.SetPut(f)
-		return codecUnary(c, ctx, r.Timeout(), MethodPut, true, &q, err, decodePut)
+		return codecUnary(c, ctx, r.Timeout(), MethodPut, true, codec.Put{Fields: f}, err, decodePut)
 	}
 	m, err := putWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodPut, true, m, err, &pb.PutResponse{}, putResponse)
@@ -57,9 +53,7 @@ func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
 	if c.usesCodec() {
 		f, err := deleteFields(r, wire.Alias)
-		var q codec.Request
-		q.SetDelete(f)
-		return codecUnary(c, ctx, r.Timeout(), MethodDeleteRange, true, &q, err, decodeDelete)
+		return codecUnary(c, ctx, r.Timeout(), MethodDeleteRange, true, codec.Delete{Fields: f}, err, decodeDelete)
 	}
 	m, err := deleteWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, &pb.DeleteRangeResponse{}, deleteResponse)
@@ -71,9 +65,7 @@ func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
 	m, err := txnWire(t, wire.Alias)
 	write := err == nil && hasWrite(m)
 	if c.usesCodec() {
-		var q codec.Request
-		q.SetTxn(m)
-		return codecUnary(c, ctx, t.Timeout(), MethodTxn, write, &q, err, decodeTxn)
+		return codecUnary(c, ctx, t.Timeout(), MethodTxn, write, codec.Txn{Msg: m}, err, decodeTxn)
 	}
 	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }

@@ -13,28 +13,32 @@ type Unmarshaler interface {
 	UnmarshalWire(b []byte) error
 }
 
-// Codec is a grpc-go encoding.CodecV2 for *Request and Unmarshaler values.
+// Codec is a grpc-go encoding.CodecV2 for Message and Unmarshaler values.
 // It is stateless and safe for concurrent use.
 type Codec struct{}
 
-// Name is "proto": the content subtype a forced codec puts on the wire, the
-// one etcd serves.
-func (Codec) Name() string { return "proto" }
+// Name is empty. gRPC makes a forced codec's name the call's content
+// subtype; an empty one leaves the content type "application/grpc", which
+// means protobuf: the header a call through gRPC's own proto codec sends,
+// the one etcd serves, without the "application/grpc+proto" string gRPC
+// would otherwise build for every call. The codec is never registered (an
+// empty name could not be).
+func (Codec) Name() string { return "" }
 
-// Marshal encodes a *Request into one buffer of exactly its size, taken
+// Marshal encodes a Message into one buffer of exactly its size, taken
 // from gRPC's buffer pool and given back by gRPC once written. Small
 // requests take a buffer of at least poolMin bytes: gRPC's pool hands a
 // smaller one out as an unpooled SliceBuffer, which costs two allocations
 // per call, while a pooled one costs none.
 func (Codec) Marshal(v any) (mem.BufferSlice, error) {
-	r, ok := v.(*Request)
+	r, ok := v.(Message)
 	if !ok {
 		return nil, errors.New("codec: cannot marshal a value that is not a key-value request")
 	}
-	n := r.Size()
+	n := r.WireSize()
 	pool := mem.DefaultBufferPool()
 	buf := pool.Get(max(n, poolMin))
-	b := r.Append((*buf)[:0])
+	b := r.AppendWire((*buf)[:0])
 	if len(b) != n || cap(b) != cap(*buf) {
 		pool.Put(buf)
 		return nil, errSize(n, len(b))

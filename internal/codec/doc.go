@@ -16,8 +16,9 @@
 //     input.
 //
 // The codec is forced per call (grpc.ForceCodecV2) on the key-value calls
-// only; every other call keeps gRPC's proto codec. Its Name is "proto", so
-// the content type on the wire is the one etcd expects.
+// only; every other call keeps gRPC's proto codec. Its Name is empty, so
+// the content type on the wire is "application/grpc", as with gRPC's proto
+// codec.
 //
 // Exactness is checked by tests: the bytes of every request the builders
 // can make decode with etcd's generated messages to exactly what the public

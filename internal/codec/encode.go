@@ -28,87 +28,93 @@ const (
 	cmpResult, cmpTarget, cmpKey, cmpVersion, cmpCreate, cmpMod, cmpValue, cmpLease, cmpRangeEnd = 1, 2, 3, 4, 5, 6, 7, 8, 64
 )
 
-// Request is one key-value request to encode: a range, put or delete as
-// the builder's validated fields (internal/wire), or a transaction as the
-// builders' aliasing compile. Everything is only read. Size computes the
-// encoded size once and keeps it, with the sizes of the nested messages of
-// a transaction, for Append.
-type Request struct {
-	kind kind
-	rng  wire.RangeFields
-	put  wire.PutFields
-	del  wire.DeleteFields
-	txn  *pb.TxnRequest
-
-	sized bool
-	size  int   // encoded size, once sized
-	sizes []int // lengths of a transaction's nested messages, in write order
+// Message is one key-value request to encode: *Range, *Put, *Delete or
+// *Txn. WireSize computes the encoded size once and keeps it (with, for a
+// transaction, the sizes of its nested messages) for AppendWire.
+type Message interface {
+	WireSize() int
+	AppendWire(b []byte) []byte
 }
 
-type kind uint8
-
-const (
-	kindNone kind = iota
-	kindRange
-	kindPut
-	kindDelete
-	kindTxn
-)
-
-// SetRange makes r a range request.
-func (r *Request) SetRange(f wire.RangeFields) {
-	*r = Request{kind: kindRange, rng: f, sizes: r.sizes[:0]}
+// Range is a range request as the builder validated it.
+type Range struct {
+	Fields wire.RangeFields
+	size   int // encoded size plus one, once computed
 }
 
-// SetPut makes r a put.
-func (r *Request) SetPut(f wire.PutFields) { *r = Request{kind: kindPut, put: f, sizes: r.sizes[:0]} }
-
-// SetDelete makes r a delete.
-func (r *Request) SetDelete(f wire.DeleteFields) {
-	*r = Request{kind: kindDelete, del: f, sizes: r.sizes[:0]}
+// Put is a put as the builder validated it.
+type Put struct {
+	Fields wire.PutFields
+	size   int // encoded size plus one, once computed
 }
 
-// SetTxn makes r a transaction.
-func (r *Request) SetTxn(m *pb.TxnRequest) { *r = Request{kind: kindTxn, txn: m, sizes: r.sizes[:0]} }
+// Delete is a delete as the builder validated it.
+type Delete struct {
+	Fields wire.DeleteFields
+	size   int // encoded size plus one, once computed
+}
 
-// Size returns the encoded size of the request, computing it (and the
-// sizes of nested messages) on the first call only.
-func (r *Request) Size() int {
-	if r.sized {
-		return r.size
+// Txn is a transaction as the builders' aliasing compile built it; the
+// message is only read.
+type Txn struct {
+	Msg   *pb.TxnRequest
+	size  int   // encoded size plus one, once computed
+	sizes []int // lengths of the nested messages, in write order
+}
+
+// WireSize returns the encoded size.
+func (r *Range) WireSize() int {
+	if r.size == 0 {
+		r.size = sizeRange(&r.Fields) + 1
 	}
-	r.sized = true
-	switch r.kind {
-	case kindRange:
-		r.size = sizeRange(&r.rng)
-	case kindPut:
-		r.size = sizePut(&r.put)
-	case kindDelete:
-		r.size = sizeDelete(&r.del)
-	case kindTxn:
+	return r.size - 1
+}
+
+// AppendWire appends the encoded request to b.
+func (r *Range) AppendWire(b []byte) []byte { return appendRange(b, &r.Fields) }
+
+// WireSize returns the encoded size.
+func (r *Put) WireSize() int {
+	if r.size == 0 {
+		r.size = sizePut(&r.Fields) + 1
+	}
+	return r.size - 1
+}
+
+// AppendWire appends the encoded request to b.
+func (r *Put) AppendWire(b []byte) []byte { return appendPut(b, &r.Fields) }
+
+// WireSize returns the encoded size.
+func (r *Delete) WireSize() int {
+	if r.size == 0 {
+		r.size = sizeDelete(&r.Fields) + 1
+	}
+	return r.size - 1
+}
+
+// AppendWire appends the encoded request to b.
+func (r *Delete) AppendWire(b []byte) []byte { return appendDelete(b, &r.Fields) }
+
+// WireSize returns the encoded size, sizing every nested message once.
+func (r *Txn) WireSize() int {
+	if r.size == 0 {
 		r.sizes = r.sizes[:0]
-		r.size = sizeTxn(r.txn, &r.sizes)
-	default:
-		r.size = 0
+		if r.Msg != nil {
+			r.size = sizeTxn(r.Msg, &r.sizes)
+		}
+		r.size++
 	}
-	return r.size
+	return r.size - 1
 }
 
-// Append appends the encoded request to b.
-func (r *Request) Append(b []byte) []byte {
-	r.Size() // the sizes of a transaction's nested messages
-	switch r.kind {
-	case kindRange:
-		return appendRange(b, &r.rng)
-	case kindPut:
-		return appendPut(b, &r.put)
-	case kindDelete:
-		return appendDelete(b, &r.del)
-	case kindTxn:
-		i := 0
-		return appendTxn(b, r.txn, r.sizes, &i)
+// AppendWire appends the encoded request to b.
+func (r *Txn) AppendWire(b []byte) []byte {
+	r.WireSize() // the sizes of the nested messages
+	if r.Msg == nil {
+		return b
 	}
-	return b
+	i := 0
+	return appendTxn(b, r.Msg, r.sizes, &i)
 }
 
 // The fields of the messages nested in a transaction.

@@ -28,17 +28,17 @@ var (
 )
 
 // encode runs the codec on a request as gRPC does.
-func encode(t testing.TB, r *codec.Request) []byte {
+func encode(t testing.TB, r codec.Message) []byte {
 	t.Helper()
-	n := r.Size()
+	n := r.WireSize()
 	bs, err := codec.Codec{}.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer bs.Free()
 	b := bs.Materialize()
-	if len(b) != n || r.Size() != n {
-		t.Fatalf("sized %d bytes, encoded %d (size now %d)", n, len(b), r.Size())
+	if len(b) != n || r.WireSize() != n {
+		t.Fatalf("sized %d bytes, encoded %d (size now %d)", n, len(b), r.WireSize())
 	}
 	return b
 }
@@ -46,7 +46,7 @@ func encode(t testing.TB, r *codec.Request) []byte {
 // checkSame says that the codec's bytes for the request decode, with
 // etcd's generated messages, to exactly the public compile's message, and
 // are the very bytes protobuf's deterministic marshalling gives.
-func checkSame(t testing.TB, want proto.Message, r *codec.Request) {
+func checkSame(t testing.TB, want proto.Message, r codec.Message) {
 	t.Helper()
 	b := encode(t, r)
 	got := want.ProtoReflect().New().Interface()
@@ -68,38 +68,33 @@ func checkSame(t testing.TB, want proto.Message, r *codec.Request) {
 // differential checks every message the request and the transaction
 // compile to.
 func differential(t testing.TB, r kv.Request, txn op.Txn) {
-	var q codec.Request
 	if want, err := r.RangeRequest(); err == nil {
 		f, err := rangeFields(r, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q.SetRange(f)
-		checkSame(t, want, &q)
+		checkSame(t, want, &codec.Range{Fields: f})
 	}
 	if want, err := r.PutRequest(); err == nil {
 		f, err := putFields(r, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q.SetPut(f)
-		checkSame(t, want, &q)
+		checkSame(t, want, &codec.Put{Fields: f})
 	}
 	if want, err := r.DeleteRequest(); err == nil {
 		f, err := deleteFields(r, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q.SetDelete(f)
-		checkSame(t, want, &q)
+		checkSame(t, want, &codec.Delete{Fields: f})
 	}
 	if want, err := txn.Compile(); err == nil {
 		m, err := txnWire(txn, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q.SetTxn(m)
-		checkSame(t, want, &q)
+		checkSame(t, want, &codec.Txn{Msg: m})
 	}
 }
 
@@ -139,12 +134,10 @@ func TestRequests(t *testing.T) {
 func TestDifferentialCatchesADifference(t *testing.T) {
 	want, _ := kv.New().WithKey("k").WithValue("v").PutRequest()
 	other, _ := putFields(kv.New().WithKey("k").WithValue("w"), wire.Alias)
-	var q codec.Request
-	q.SetPut(other)
 	ft := &fakeT{}
 	func() {
 		defer func() { _ = recover() }()
-		checkSame(ft, want, &q)
+		checkSame(ft, want, &codec.Put{Fields: other})
 	}()
 	if !ft.failed {
 		t.Fatal("a message encoded from another request passed the check")
@@ -193,9 +186,9 @@ func TestWrongTypes(t *testing.T) {
 	if err := (codec.Codec{}).Unmarshal(mem.BufferSlice{mem.SliceBuffer{1}}, &pb.RangeResponse{}); err == nil {
 		t.Fatal("Unmarshal accepted a target that is not an Unmarshaler")
 	}
-	var r codec.Request // nothing set: nothing written
-	if r.Size() != 0 || len(r.Append(nil)) != 0 {
-		t.Fatal("an empty Request encodes to something")
+	var r codec.Txn // no message: nothing written
+	if r.WireSize() != 0 || len(r.AppendWire(nil)) != 0 {
+		t.Fatal("an empty Txn encodes to something")
 	}
 }
 
