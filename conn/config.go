@@ -101,6 +101,16 @@ type Config struct {
 	// list changes). Default: discard.
 	Logger *slog.Logger
 
+	// GeneratedMessages turns getcd's own wire codec off for this
+	// connection's key-value calls (Get, Put, Delete, Txn): their requests
+	// are then built as etcd's generated protobuf messages and marshalled by
+	// gRPC, and their responses unmarshalled into generated messages and
+	// converted, as every other call always is. The results are the same;
+	// the codec is faster and allocates less. It is for debugging, and so
+	// is the environment variable GETCD_CODEC=generated, which does the
+	// same for every connection.
+	GeneratedMessages bool
+
 	// DialOptions are given to gRPC after getcd's keep-alive and backoff
 	// options, which they may therefore change, and before the options
 	// getcd's promises rest on, which they cannot replace: the endpoints'

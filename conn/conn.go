@@ -45,6 +45,7 @@ type Conn struct {
 	auth      *tokenAuth         // nil without Username
 	callOpts  []grpc.CallOption
 	calls     sync.Pool // of *peerCall
+	generated bool      // key-value calls use etcd's generated messages, not getcd's codec
 	closeOnce sync.Once
 	closed    atomic.Bool
 	done      chan struct{}
@@ -64,7 +65,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Conn{cfg: cfg, done: make(chan struct{})}
+	c := &Conn{cfg: cfg, done: make(chan struct{}), generated: codecOff(cfg)}
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	c.eps.Store(&eps)
 	c.callOpts = []grpc.CallOption{
@@ -75,7 +76,8 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	c.calls.New = func() any {
 		pc := &peerCall{}
 		copy(pc.opts[:], c.callOpts)
-		pc.opts[len(pc.opts)-1] = grpc.Peer(&pc.p)
+		pc.opts[len(c.callOpts)] = grpc.Peer(&pc.p)
+		pc.opts[len(c.callOpts)+1] = codecOption
 		return pc
 	}
 	c.tracker = newTracker(eps, cfg.BackoffBase, cfg.BackoffMax, cfg.Logger)

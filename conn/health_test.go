@@ -15,7 +15,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/getcd/getcd/internal/codec"
+	"github.com/getcd/getcd/internal/wire"
 )
 
 func TestRequireLeader(t *testing.T) {
@@ -24,10 +26,19 @@ func TestRequireLeader(t *testing.T) {
 	nestedTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestTxn{RequestTxn: serTxn}}}}
 	for _, tc := range []struct {
 		method string
-		req    proto.Message
+		req    any
 		write  bool
 		want   bool
 	}{
+		// The key-value calls through getcd's codec carry the same facts.
+		{MethodRange, &codec.Range{Fields: wire.RangeFields{Key: []byte("a")}}, false, true},
+		{MethodRange, &codec.Range{Fields: wire.RangeFields{Key: []byte("a"), Serializable: true}}, false, false},
+		{MethodPut, &codec.Put{}, true, true},
+		{MethodDeleteRange, &codec.Delete{}, true, true},
+		{MethodTxn, &codec.Txn{Msg: linTxn}, false, true},
+		{MethodTxn, &codec.Txn{Msg: serTxn}, false, false},
+		{MethodTxn, &codec.Txn{Msg: nestedTxn}, false, true},
+		{MethodTxn, &codec.Txn{Msg: serTxn}, true, true},
 		{MethodRange, &pb.RangeRequest{Key: []byte("a")}, false, true},
 		{MethodRange, &pb.RangeRequest{Key: []byte("a"), Serializable: true}, false, false},
 		{MethodPut, &pb.PutRequest{}, true, true},

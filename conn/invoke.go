@@ -9,7 +9,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/getcd/getcd/internal/codec"
 )
 
 // peerCall carries the call options of one call, among them a grpc.Peer
@@ -18,19 +19,30 @@ import (
 // otherwise allocate a slice per call to join the two sets.
 type peerCall struct {
 	p    peer.Peer
-	opts [4]grpc.CallOption // the Conn's callOpts, then the Peer option
+	opts [5]grpc.CallOption // the Conn's callOpts, the Peer option, then getcd's codec
+}
+
+// options returns the call options for req: with getcd's codec forced for
+// a request it encodes (codec.Message), gRPC's proto codec otherwise.
+func (pc *peerCall) options(req any) []grpc.CallOption {
+	if _, ok := req.(codec.Message); ok {
+		return pc.opts[:]
+	}
+	return pc.opts[:len(pc.opts)-1]
 }
 
 // invoke runs one unary etcd RPC: it checks the size limit before sending,
 // attaches the auth token, re-authenticates once on an invalid or expired
 // token, and maps failures to *Error. write says whether the call changes
 // state, so that a failure with an unknown outcome is flagged as such.
-// getcd's other packages reach it through internal/connx.
-func (c *Conn) invoke(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+// getcd's other packages reach it through internal/connx. req and resp are
+// protobuf messages, or a codec.Message and a codec.Unmarshaler for the
+// key-value calls through getcd's codec.
+func (c *Conn) invoke(ctx context.Context, method string, req, resp any, write bool) error {
 	if c == nil || c.cc == nil {
 		return c.usable(method)
 	}
-	if n := proto.Size(req); n > c.cfg.MaxCallSendMsgSize {
+	if n := requestSize(req); n > c.cfg.MaxCallSendMsgSize {
 		return &Error{Method: method, NotSent: true, Code: codes.ResourceExhausted, kind: ErrRequestTooLarge,
 			Message: "request of " + strconv.Itoa(n) + " bytes exceeds MaxCallSendMsgSize of " + strconv.Itoa(c.cfg.MaxCallSendMsgSize) + " bytes"}
 	}
@@ -52,7 +64,7 @@ func (c *Conn) invoke(ctx context.Context, method string, req, resp proto.Messag
 
 // invokeResend is invokeRaw, sent again to another member when the member
 // that answered had no leader and the call may be resent (resendNoLeader).
-func (c *Conn) invokeResend(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+func (c *Conn) invokeResend(ctx context.Context, method string, req, resp any, write bool) error {
 	err := c.invokeRaw(ctx, method, req, resp, write)
 	for try := 1; err != nil && c.resendNoLeader(method, write, err, try); try++ {
 		err = c.invokeRaw(ctx, method, req, resp, write)
@@ -94,7 +106,7 @@ func (c *Conn) callError(ctx context.Context, method string, p *peer.Peer, write
 	return mapError(ctx, method, ep, write, c.cfg.MaxCallRecvMsgSize, err)
 }
 
-func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Message, write bool) error {
+func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp any, write bool) error {
 	if c.closed.Load() {
 		return c.closedError(method, "", false, write, "")
 	}
@@ -102,7 +114,7 @@ func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp proto.Mes
 		ctx = withRequireLeader(ctx)
 	}
 	pc := c.calls.Get().(*peerCall)
-	err := c.cc.Invoke(ctx, method, req, resp, pc.opts[:]...)
+	err := c.cc.Invoke(ctx, method, req, resp, pc.options(req)...)
 	if err != nil {
 		err = c.callError(ctx, method, &pc.p, write, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/codec"
 	"github.com/getcd/getcd/internal/wire"
 	"github.com/getcd/getcd/op"
 )
@@ -21,9 +22,18 @@ const (
 	MethodCompact     = "/etcdserverpb.KV/Compact"
 )
 
+// Get, Put, Delete and Txn encode their requests and decode their answers
+// with getcd's own wire codec unless Config.GeneratedMessages (or
+// GETCD_CODEC=generated) says otherwise; see the package documentation on
+// results. Compact, a rare call, always uses etcd's generated messages.
+
 // Get runs a range request. Reads are retried on another endpoint when one
 // is unavailable, within the deadline.
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
+	if c.usesCodec() {
+		f, err := rangeFields(r, wire.Alias)
+		return codecUnary(c, ctx, r.Timeout(), MethodRange, false, codec.Range{Fields: f}, err, decodeGet)
+	}
 	m, err := rangeWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodRange, false, m, err, &pb.RangeResponse{}, getResponse)
 }
@@ -31,12 +41,20 @@ func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 // Put runs a put. A put is never sent twice: if its fate is unknown the
 // error matches ErrUnknownOutcome.
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
+	if c.usesCodec() {
+		f, err := putFields(r, wire.Alias)
+		return codecUnary(c, ctx, r.Timeout(), MethodPut, true, codec.Put{Fields: f}, err, decodePut)
+	}
 	m, err := putWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodPut, true, m, err, &pb.PutResponse{}, putResponse)
 }
 
 // Delete runs a delete of a key or range.
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
+	if c.usesCodec() {
+		f, err := deleteFields(r, wire.Alias)
+		return codecUnary(c, ctx, r.Timeout(), MethodDeleteRange, true, codec.Delete{Fields: f}, err, decodeDelete)
+	}
 	m, err := deleteWire(r, wire.Alias)
 	return unary(c, ctx, r.Timeout(), MethodDeleteRange, true, m, err, &pb.DeleteRangeResponse{}, deleteResponse)
 }
@@ -46,6 +64,9 @@ func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error
 func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
 	m, err := txnWire(t, wire.Alias)
 	write := err == nil && hasWrite(m)
+	if c.usesCodec() {
+		return codecUnary(c, ctx, t.Timeout(), MethodTxn, write, codec.Txn{Msg: m}, err, decodeTxn)
+	}
 	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }
 
@@ -63,6 +84,10 @@ var (
 	putWire    = wire.Put.(func(kv.Request, wire.Mode) (*pb.PutRequest, error))
 	deleteWire = wire.Delete.(func(kv.Request, wire.Mode) (*pb.DeleteRangeRequest, error))
 	txnWire    = wire.Txn.(func(op.Txn, wire.Mode) (*pb.TxnRequest, error))
+
+	rangeFields  = wire.RangeOf.(func(kv.Request, wire.Mode) (wire.RangeFields, error))
+	putFields    = wire.PutOf.(func(kv.Request, wire.Mode) (wire.PutFields, error))
+	deleteFields = wire.DeleteOf.(func(kv.Request, wire.Mode) (wire.DeleteFields, error))
 )
 
 // unary runs one compiled request: compile error first, then the

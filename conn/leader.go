@@ -7,7 +7,8 @@ import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/getcd/getcd/internal/codec"
 )
 
 // leaderMD is etcd's require-leader metadata ("hasleader": "true"). One
@@ -35,14 +36,24 @@ func withRequireLeader(ctx context.Context) context.Context {
 // the table "Leader-aware rotation" in the package documentation. A member
 // without a leader refuses such a call at once (ErrNoLeader), before
 // running it, instead of letting it wait for a leader that may not come.
-func requireLeader(method string, req proto.Message, write bool) bool {
+func requireLeader(method string, req any, write bool) bool {
 	switch method {
 	case MethodRange:
-		r, ok := req.(*pb.RangeRequest)
-		return !ok || !r.Serializable
+		switch r := req.(type) {
+		case *pb.RangeRequest:
+			return !r.Serializable
+		case *codec.Range:
+			return !r.Fields.Serializable
+		}
+		return true
 	case MethodTxn:
-		t, ok := req.(*pb.TxnRequest)
-		return !ok || write || !txnSerializable(t)
+		switch t := req.(type) {
+		case *pb.TxnRequest:
+			return write || !txnSerializable(t)
+		case *codec.Txn:
+			return write || !txnSerializable(t.Msg)
+		}
+		return true
 	case "/etcdserverpb.Cluster/MemberList":
 		r, ok := req.(*pb.MemberListRequest)
 		return !ok || r.Linearizable

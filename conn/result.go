@@ -16,6 +16,14 @@ type Header struct {
 }
 
 // KeyValue is one key as etcd stores it.
+//
+// The keys and values of one answer to Get, Put, Delete or Txn share one
+// buffer: the response is copied once out of gRPC's buffers and decoded
+// in place, one allocation per response rather than two per key. Treat them
+// as read-only views. Each Key and Value is clipped to its own length, so
+// an append copies instead of writing into its neighbour; but keeping one
+// small KeyValue of a large range alive keeps the whole buffer alive, so
+// copy (bytes.Clone) what you keep for long out of a large answer.
 type KeyValue struct {
 	Key            []byte
 	Value          []byte

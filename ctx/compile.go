@@ -11,39 +11,62 @@ import (
 func (r Request) RangeRequest() (*pb.RangeRequest, error) { return r.rangeRequest(wire.Copy) }
 
 func (r Request) rangeRequest(m wire.Mode) (*pb.RangeRequest, error) {
-	if err := r.check("range", rangeOpts); err != nil {
+	f, err := r.rangeFields(m)
+	if err != nil {
 		return nil, err
+	}
+	return &pb.RangeRequest{
+		Key:               f.Key,
+		RangeEnd:          f.End,
+		Limit:             f.Limit,
+		Revision:          f.Revision,
+		SortOrder:         pb.RangeRequest_SortOrder(f.SortOrder),
+		SortTarget:        pb.RangeRequest_SortTarget(f.SortTarget),
+		Serializable:      f.Serializable,
+		KeysOnly:          f.KeysOnly,
+		CountOnly:         f.CountOnly,
+		MinModRevision:    f.MinModRevision,
+		MaxModRevision:    f.MaxModRevision,
+		MinCreateRevision: f.MinCreateRevision,
+		MaxCreateRevision: f.MaxCreateRevision,
+	}, nil
+}
+
+// rangeFields validates a range and returns its fields.
+func (r Request) rangeFields(m wire.Mode) (wire.RangeFields, error) {
+	if err := r.check("range", rangeOpts); err != nil {
+		return wire.RangeFields{}, err
 	}
 	key, end, err := r.keyRange("range", m)
 	if err != nil {
-		return nil, err
+		return wire.RangeFields{}, err
 	}
 	for _, f := range [...]struct {
 		bit option
 		v   int64
 	}{{optLimit, r.limit}, {optRev, r.rev}, {optMinMod, r.minMod}, {optMaxMod, r.maxMod}, {optMinCreate, r.minCreate}, {optMaxCreate, r.maxCreate}} {
 		if f.v < 0 {
-			return nil, invalid("range", f.bit.field(), negative(f.v))
+			return wire.RangeFields{}, invalid("range", f.bit.field(), negative(f.v))
 		}
 	}
 	if r.set.has(optSort) {
 		if !r.sortTarget.valid() {
-			return nil, invalid("range", "sort_target", "unknown sort target "+r.sortTarget.String())
+			return wire.RangeFields{}, invalid("range", "sort_target", "unknown sort target "+r.sortTarget.String())
 		}
 		if !r.sortOrder.valid() {
-			return nil, invalid("range", "sort_order", "unknown sort order "+r.sortOrder.String())
+			return wire.RangeFields{}, invalid("range", "sort_order", "unknown sort order "+r.sortOrder.String())
 		}
 		if end == nil {
-			return nil, invalid("range", "sort", "sorting a single key has no effect; add WithPrefix, WithFromKey, WithRangeEnd or WithAll")
+			return wire.RangeFields{}, invalid("range", "sort", "sorting a single key has no effect; add WithPrefix, WithFromKey, WithRangeEnd or WithAll")
 		}
 	}
-	return &pb.RangeRequest{
+	return wire.RangeFields{
 		Key:               key,
-		RangeEnd:          end,
+		End:               end,
 		Limit:             r.limit,
 		Revision:          r.rev,
-		SortOrder:         pb.RangeRequest_SortOrder(r.sortOrder),
-		SortTarget:        pb.RangeRequest_SortTarget(r.sortTarget),
+		SortOrder:         int32(r.sortOrder),
+		SortTarget:        int32(r.sortTarget),
 		Serializable:      r.set.has(optSerializable),
 		KeysOnly:          r.set.has(optKeysOnly),
 		CountOnly:         r.set.has(optCountOnly),
@@ -58,26 +81,35 @@ func (r Request) rangeRequest(m wire.Mode) (*pb.RangeRequest, error) {
 func (r Request) PutRequest() (*pb.PutRequest, error) { return r.putRequest(wire.Copy) }
 
 func (r Request) putRequest(m wire.Mode) (*pb.PutRequest, error) {
-	if err := r.check("put", putOpts); err != nil {
+	f, err := r.putFields(m)
+	if err != nil {
 		return nil, err
 	}
+	return &pb.PutRequest{Key: f.Key, Value: f.Value, Lease: f.Lease, PrevKv: f.PrevKV, IgnoreValue: f.IgnoreValue, IgnoreLease: f.IgnoreLease}, nil
+}
+
+// putFields validates a put and returns its fields.
+func (r Request) putFields(m wire.Mode) (wire.PutFields, error) {
+	if err := r.check("put", putOpts); err != nil {
+		return wire.PutFields{}, err
+	}
 	if r.key == "" {
-		return nil, invalid("put", "key", "empty key; etcd rejects it")
+		return wire.PutFields{}, invalid("put", "key", "empty key; etcd rejects it")
 	}
 	if r.lease < 0 {
-		return nil, invalid("put", "lease", negative(r.lease))
+		return wire.PutFields{}, invalid("put", "lease", negative(r.lease))
 	}
 	if r.set.has(optIgnoreValue) && r.set.has(optValue) {
-		return nil, invalid("put", "value", "WithValue and WithIgnoreValue are mutually exclusive")
+		return wire.PutFields{}, invalid("put", "value", "WithValue and WithIgnoreValue are mutually exclusive")
 	}
 	if r.set.has(optIgnoreLease) && r.set.has(optLease) {
-		return nil, invalid("put", "lease", "WithLease and WithIgnoreLease are mutually exclusive")
+		return wire.PutFields{}, invalid("put", "lease", "WithLease and WithIgnoreLease are mutually exclusive")
 	}
-	return &pb.PutRequest{
+	return wire.PutFields{
 		Key:         m.Bytes(r.key),
 		Value:       m.Bytes(r.value),
 		Lease:       r.lease,
-		PrevKv:      r.set.has(optPrevKV),
+		PrevKV:      r.set.has(optPrevKV),
 		IgnoreValue: r.set.has(optIgnoreValue),
 		IgnoreLease: r.set.has(optIgnoreLease),
 	}, nil
@@ -88,14 +120,23 @@ func (r Request) putRequest(m wire.Mode) (*pb.PutRequest, error) {
 func (r Request) DeleteRequest() (*pb.DeleteRangeRequest, error) { return r.deleteRequest(wire.Copy) }
 
 func (r Request) deleteRequest(m wire.Mode) (*pb.DeleteRangeRequest, error) {
-	if err := r.check("delete", deleteOpts); err != nil {
-		return nil, err
-	}
-	key, end, err := r.keyRange("delete", m)
+	f, err := r.deleteFields(m)
 	if err != nil {
 		return nil, err
 	}
-	return &pb.DeleteRangeRequest{Key: key, RangeEnd: end, PrevKv: r.set.has(optPrevKV)}, nil
+	return &pb.DeleteRangeRequest{Key: f.Key, RangeEnd: f.End, PrevKv: f.PrevKV}, nil
+}
+
+// deleteFields validates a delete and returns its fields.
+func (r Request) deleteFields(m wire.Mode) (wire.DeleteFields, error) {
+	if err := r.check("delete", deleteOpts); err != nil {
+		return wire.DeleteFields{}, err
+	}
+	key, end, err := r.keyRange("delete", m)
+	if err != nil {
+		return wire.DeleteFields{}, err
+	}
+	return wire.DeleteFields{Key: key, End: end, PrevKV: r.set.has(optPrevKV)}, nil
 }
 
 // CompactRequest compiles r into a fresh *pb.CompactionRequest (the Compact

@@ -11,4 +11,7 @@ func init() {
 	wire.Range = Request.rangeRequest
 	wire.Put = Request.putRequest
 	wire.Delete = Request.deleteRequest
+	wire.RangeOf = Request.rangeFields
+	wire.PutOf = Request.putFields
+	wire.DeleteOf = Request.deleteFields
 }

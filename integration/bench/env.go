@@ -39,9 +39,13 @@ type Env struct {
 	// their own.
 	Endpoints []string
 
-	attempts atomic.Int64 // see CountAttempts
+	attempts *atomic.Int64 // see CountAttempts; shared with gen
 
 	rawConn *grpc.ClientConn
+
+	// gen is this Env with Getcd replaced by a connection that uses etcd's
+	// generated messages (conn.Config.GeneratedMessages), for GetcdGen.
+	gen *Env
 }
 
 // CountAttempts adds n tries to the cell being measured, for operations
@@ -68,7 +72,8 @@ func (e *Env) Key(parts ...any) string {
 // created under a pprof label client=<kind>, so that the goroutines gRPC
 // starts for it carry the label in a CPU profile.
 func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, error) {
-	e := &Env{Prefix: "getcd-bench/" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/", Endpoints: endpoints}
+	e := &Env{Prefix: "getcd-bench/" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/",
+		Endpoints: endpoints, attempts: new(atomic.Int64)}
 	getcdCfg.Endpoints = endpoints
 	var err error
 	pprof.Do(ctx, pprof.Labels("client", Getcd.String()), func(ctx context.Context) {
@@ -76,6 +81,16 @@ func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, 
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bench: getcd: %w", err)
+	}
+	e.gen = &Env{Prefix: e.Prefix, Endpoints: endpoints, attempts: e.attempts}
+	pprof.Do(ctx, pprof.Labels("client", GetcdGen.String()), func(ctx context.Context) {
+		genCfg := getcdCfg
+		genCfg.GeneratedMessages = true
+		e.gen.Getcd, err = conn.New(ctx, genCfg)
+	})
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("bench: getcd with generated messages: %w", err)
 	}
 	pprof.Do(ctx, pprof.Labels("client", Official.String()), func(ctx context.Context) {
 		// The official client's defaults, except that its logger is quiet
@@ -97,6 +112,7 @@ func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, 
 		return nil, fmt.Errorf("bench: raw gRPC: %w", err)
 	}
 	e.Raw = pb.NewKVClient(e.rawConn)
+	e.gen.Official, e.gen.Raw, e.gen.rawConn = e.Official, e.Raw, e.rawConn
 
 	// One call through each client, so that every connection is up before
 	// the first cell; the status answer names the server's version.
@@ -110,6 +126,10 @@ func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, 
 	if err == nil {
 		_, err = e.Getcd.Get(sctx, kv.New().WithKey(e.Key("ping")))
 	}
+	if err == nil {
+		_, err = e.gen.Getcd.Get(sctx, kv.New().WithKey(e.Key("ping")))
+	}
+	e.gen.ServerVersion = e.ServerVersion
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("bench: first call: %w", err)
@@ -123,6 +143,9 @@ func (e *Env) Close() error {
 	var errs []error
 	if e.Getcd != nil {
 		errs = append(errs, e.Getcd.Close())
+	}
+	if e.gen != nil && e.gen.Getcd != nil {
+		errs = append(errs, e.gen.Getcd.Close())
 	}
 	if e.Official != nil {
 		errs = append(errs, e.Official.Close())

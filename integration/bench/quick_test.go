@@ -46,13 +46,14 @@ func TestQuick(t *testing.T) {
 	cells := tableRows(t, string(md), "### Every cell", 9)
 	ratios := tableRows(t, string(md), "### Ratios", 12)
 	tries := tableRows(t, string(md), "### Attempts per commit", 4)
+	codecRows := tableRows(t, string(md), "### getcd's codec", 9)
 	rows := 0
 	for _, w := range Workloads() {
 		retries := strings.HasPrefix(w.Name, "stm-")
 		for _, n := range levelsOf(w) {
-			rows += len(Clients)
+			rows += len(w.clients())
 			key := w.Name + "|" + strconv.Itoa(n)
-			for _, c := range Clients {
+			for _, c := range w.clients() {
 				row, ok := cells[key+"|"+c.String()]
 				if !ok {
 					t.Errorf("no row for %s c=%d %s", w.Name, n, c)
@@ -77,6 +78,9 @@ func TestQuick(t *testing.T) {
 			}
 			if _, ok := ratios[key]; !ok {
 				t.Errorf("no ratio row for %s c=%d", w.Name, n)
+			}
+			if _, ok := codecRows[key]; ok != w.KV {
+				t.Errorf("codec ratio row for %s c=%d: %v, want %v", w.Name, n, ok, w.KV)
 			}
 		}
 	}
@@ -130,7 +134,7 @@ func tableRows(t *testing.T, md, heading string, width int) map[string][]string 
 			continue
 		}
 		key := cells[0] + "|" + cells[1]
-		if heading != "### Ratios" {
+		if heading != "### Ratios" && heading != "### getcd's codec" {
 			key += "|" + cells[2]
 		}
 		if _, dup := rows[key]; dup {

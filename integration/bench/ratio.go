@@ -63,3 +63,51 @@ func div(a, b float64) float64 {
 	}
 	return a / b
 }
+
+// CodecRatio compares getcd's codec with getcd on etcd's generated messages
+// (GetcdGen) on one workload at one concurrency.
+type CodecRatio struct {
+	Workload    string
+	Concurrency int
+
+	CPUVsGen, AllocsVsGen, BytesVsGen, OpsVsGen float64 // getcd ÷ getcd-gen
+	GenCPUVsRaw, GenAllocsVsRaw                 float64 // getcd-gen ÷ raw
+	Allocs                                      float64 // getcd's allocations per op
+}
+
+// CodecRatios computes the codec ratios of every (workload, concurrency)
+// for which getcd, getcd-gen and raw have a result.
+func CodecRatios(results []Result) []CodecRatio {
+	var out []CodecRatio
+	for i := range results {
+		g := &results[i]
+		if g.Client != Getcd {
+			continue
+		}
+		var gen, raw *Result
+		for j := range results {
+			r := &results[j]
+			if r.Workload == g.Workload && r.Concurrency == g.Concurrency {
+				switch r.Client {
+				case GetcdGen:
+					gen = r
+				case Raw:
+					raw = r
+				}
+			}
+		}
+		if gen == nil || raw == nil {
+			continue
+		}
+		cr := CodecRatio{Workload: g.Workload, Concurrency: g.Concurrency,
+			CPUVsGen: div(g.CPUPerOp(), gen.CPUPerOp()), AllocsVsGen: div(g.AllocsPerOp(), gen.AllocsPerOp()),
+			BytesVsGen: div(g.BytesPerOp(), gen.BytesPerOp()), OpsVsGen: div(g.OpsPerSec(), gen.OpsPerSec()),
+			GenCPUVsRaw: div(gen.CPUPerOp(), raw.CPUPerOp()), GenAllocsVsRaw: div(gen.AllocsPerOp(), raw.AllocsPerOp()),
+			Allocs: g.AllocsPerOp()}
+		if !g.HasCPU || !gen.HasCPU || !raw.HasCPU {
+			cr.CPUVsGen, cr.GenCPUVsRaw = math.NaN(), math.NaN()
+		}
+		out = append(out, cr)
+	}
+	return out
+}

@@ -107,20 +107,22 @@ func Run(ctx context.Context, e *Env, cfg Config) ([]Result, error) {
 			}
 		}
 		for ci, n := range cfg.Levels(w) {
-			var res [numClients]Result
-			for c := range res {
-				res[c] = Result{Workload: w.Name, Concurrency: n, Client: Client(c), Stats: Stats{HasCPU: true}}
+			clients := w.clients()
+			res := make([]Result, len(clients))
+			for i, c := range clients {
+				res[i] = Result{Workload: w.Name, Concurrency: n, Client: c, Stats: Stats{HasCPU: true}}
 			}
 			for round := range cfg.Rounds {
-				// Rotate the order so that each client runs first, second
-				// and third about equally often.
-				for k := range numClients {
-					c := Client((int(k) + round + ci) % int(numClients))
+				// Rotate the order so that each client runs first, second,
+				// third (and fourth) about equally often.
+				for k := range clients {
+					i := (k + round + ci) % len(clients)
+					c := clients[i]
 					s, err := runCell(ctx, e, w, c, n, cfg, lat)
 					if err != nil {
 						return nil, fmt.Errorf("bench: %s c=%d %s: %w", w.Name, n, c, err)
 					}
-					res[c].add(s)
+					res[i].add(s)
 				}
 			}
 			for c := range res {

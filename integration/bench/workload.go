@@ -8,24 +8,31 @@ import (
 	"strings"
 )
 
-// Client is one of the three ways a workload is run.
+// Client is one of the ways a workload is run.
 type Client int
 
 // The client kinds, in the order the report lists them.
 const (
 	Getcd    Client = iota // github.com/getcd/getcd/conn
+	GetcdGen               // the same with conn.Config.GeneratedMessages: etcd's generated messages instead of getcd's codec
 	Official               // go.etcd.io/etcd/client/v3
 	Raw                    // etcdserverpb.KVClient with prebuilt messages
 	numClients
 )
 
 // Clients lists every client kind.
-var Clients = [numClients]Client{Getcd, Official, Raw}
+var Clients = [numClients]Client{Getcd, GetcdGen, Official, Raw}
+
+// baseClients are the kinds every workload and section runs with; GetcdGen
+// runs only the workloads marked KV.
+var baseClients = []Client{Getcd, Official, Raw}
 
 func (c Client) String() string {
 	switch c {
 	case Getcd:
 		return "getcd"
+	case GetcdGen:
+		return "getcd-gen"
 	case Official:
 		return "official"
 	case Raw:
@@ -56,13 +63,29 @@ type Workload struct {
 	// of the command's default ones; -conc given explicitly overrides it.
 	Concurrency []int
 
+	// KV marks a workload whose getcd side runs through the key-value
+	// calls getcd's own wire codec serves (Get, Put, Delete, Txn): it is
+	// also run as GetcdGen, the Getcd op on a connection that uses etcd's
+	// generated messages, so that the report compares the two paths.
+	KV bool
+
 	Getcd, Official, Raw NewOp
+}
+
+// clients returns the client kinds w runs with.
+func (w Workload) clients() []Client {
+	if w.KV {
+		return Clients[:]
+	}
+	return baseClients
 }
 
 func (w Workload) newOp(c Client) NewOp {
 	switch c {
 	case Getcd:
 		return w.Getcd
+	case GetcdGen:
+		return func(ctx context.Context, e *Env, worker int) (Op, error) { return w.Getcd(ctx, e.gen, worker) }
 	case Official:
 		return w.Official
 	case Raw:

@@ -22,6 +22,7 @@ func init() {
 	prefix := func(e *Env) string { return e.Key(name) + "/" }
 	Register(Workload{
 		Name: name,
+		KV:   true,
 		Desc: fmt.Sprintf("linearizable get of a prefix holding %d keys, limit %d (16 B values)", prefixKeys, prefixLimit),
 		Setup: func(ctx context.Context, e *Env) error {
 			for i := range prefixKeys {

@@ -22,6 +22,7 @@ func putWorkload(name string, n int) Workload {
 	v := value(n)
 	return Workload{
 		Name: name,
+		KV:   true,
 		Desc: "put of a " + name[len("put-"):] + " value to one key per goroutine",
 		Getcd: func(_ context.Context, e *Env, w int) (Op, error) {
 			req := kv.New().WithKey(e.Key(name, "getcd", w)).WithValue(v)

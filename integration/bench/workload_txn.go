@@ -21,6 +21,7 @@ func init() {
 	v := value(16)
 	Register(Workload{
 		Name: name,
+		KV:   true,
 		Desc: "compare-and-swap: txn if mod_revision(k) = last then put k (16 B), one key per goroutine",
 		Getcd: func(ctx context.Context, e *Env, w int) (Op, error) {
 			k := e.Key(name, "getcd", w)

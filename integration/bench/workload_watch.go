@@ -122,7 +122,7 @@ func checkWatchSection(md string) error {
 		rows[cells[0]+"|"+cells[1]] = cells
 	}
 	for _, n := range watchConfig(SectionConfig{Quick: true}).Watchers {
-		for _, c := range Clients {
+		for _, c := range baseClients {
 			row, ok := rows[strconv.Itoa(n)+"|"+c.String()]
 			if !ok {
 				return fmt.Errorf("no row for %d watches, %s", n, c)
@@ -182,8 +182,8 @@ func RunWatch(ctx context.Context, e *Env, cfg WatchConfig) ([]WatchResult, erro
 			res[c] = WatchResult{Watchers: n, Client: Client(c), HasCPU: true}
 		}
 		for round := range cfg.Rounds {
-			for k := range numClients {
-				c := Client((int(k) + round + ni) % int(numClients))
+			for k := range baseClients {
+				c := baseClients[(k+round+ni)%len(baseClients)]
 				var r WatchResult
 				var err error
 				// The watches' goroutines, getcd's and gRPC's included,
@@ -196,7 +196,7 @@ func RunWatch(ctx context.Context, e *Env, cfg WatchConfig) ([]WatchResult, erro
 				res[c].add(r)
 			}
 		}
-		for c := range res {
+		for _, c := range baseClients { // GetcdGen is not run: watches have no codec of their own
 			res[c].finish()
 			if cfg.Progress != nil {
 				r := res[c]

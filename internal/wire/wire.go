@@ -64,3 +64,39 @@ func (m Mode) Zero() []byte {
 	}
 	return zero
 }
+
+// Fields hooks, each set once by package kv: the validated contents of a
+// request as plain values, which the message compile turns into a
+// protobuf message and getcd's codec (internal/codec) writes straight to
+// the wire, with no message in between.
+var (
+	// RangeOf is func(kv.Request, Mode) (RangeFields, error).
+	RangeOf any
+	// PutOf is func(kv.Request, Mode) (PutFields, error).
+	PutOf any
+	// DeleteOf is func(kv.Request, Mode) (DeleteFields, error).
+	DeleteOf any
+)
+
+// RangeFields are the fields of etcd's RangeRequest.
+type RangeFields struct {
+	Key, End                             []byte
+	Limit, Revision                      int64
+	SortOrder, SortTarget                int32
+	Serializable, KeysOnly, CountOnly    bool
+	MinModRevision, MaxModRevision       int64
+	MinCreateRevision, MaxCreateRevision int64
+}
+
+// PutFields are the fields of etcd's PutRequest.
+type PutFields struct {
+	Key, Value                       []byte
+	Lease                            int64
+	PrevKV, IgnoreValue, IgnoreLease bool
+}
+
+// DeleteFields are the fields of etcd's DeleteRangeRequest.
+type DeleteFields struct {
+	Key, End []byte
+	PrevKV   bool
+}

@@ -1,0 +1,133 @@
+package codec
+
+import (
+	"errors"
+	"strconv"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// ErrMalformed is matched by every error of Reader: the bytes are not a
+// valid protobuf message.
+var ErrMalformed = errors.New("codec: malformed response")
+
+// MaxDepth is the deepest nesting of messages a response may have, as
+// protobuf's own decoder allows (protowire.DefaultRecursionLimit).
+const MaxDepth = protowire.DefaultRecursionLimit
+
+// MalformedError says where the bytes of a response went wrong.
+type MalformedError struct {
+	Offset int    // byte offset in the message being read
+	Reason string // what is wrong
+}
+
+func (e *MalformedError) Error() string {
+	return "codec: malformed response at byte " + strconv.Itoa(e.Offset) + ": " + e.Reason
+}
+
+// Unwrap makes errors.Is(err, ErrMalformed) true.
+func (e *MalformedError) Unwrap() error { return ErrMalformed }
+
+// Field is one field read by Reader. For a varint field V holds the value;
+// for a length-delimited field B holds the bytes, aliasing the input with
+// its capacity clipped to its length, so that appending to it never writes
+// into the bytes that follow. Other wire types (fixed32, fixed64, groups)
+// are known to no key-value response and are skipped by Next.
+type Field struct {
+	Num  protowire.Number
+	Type protowire.Type
+	V    uint64
+	B    []byte
+}
+
+// Reader reads the fields of one message in order.
+type Reader struct {
+	b   []byte
+	off int
+}
+
+// NewReader reads the fields of the message b.
+func NewReader(b []byte) Reader { return Reader{b: b} }
+
+// More says whether fields are left.
+func (r *Reader) More() bool { return r.off < len(r.b) }
+
+// Next reads the next field of a varint or bytes wire type, skipping fields
+// of the other wire types as the unknown fields they are to a key-value
+// response (protobuf keeps them aside; getcd's results have no place for
+// them). ok is false at the end of the message.
+func (r *Reader) Next() (f Field, ok bool, err error) {
+	for r.off < len(r.b) {
+		b := r.b[r.off:]
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return Field{}, false, r.fail(protowire.ParseError(n))
+		}
+		if num > protowire.MaxValidNumber { // ConsumeTag leaves this check to its callers
+			return Field{}, false, r.fail(errors.New("invalid field number " + strconv.FormatUint(uint64(num), 10)))
+		}
+		f = Field{Num: num, Type: typ}
+		switch typ {
+		case protowire.VarintType:
+			v, m := protowire.ConsumeVarint(b[n:])
+			if m < 0 {
+				return Field{}, false, r.fail(protowire.ParseError(m))
+			}
+			f.V = v
+			r.off += n + m
+			return f, true, nil
+		case protowire.BytesType:
+			v, m := protowire.ConsumeBytes(b[n:])
+			if m < 0 {
+				return Field{}, false, r.fail(protowire.ParseError(m))
+			}
+			f.B = v[:len(v):len(v)]
+			r.off += n + m
+			return f, true, nil
+		default:
+			m := protowire.ConsumeFieldValue(num, typ, b[n:])
+			if m < 0 {
+				return Field{}, false, r.fail(protowire.ParseError(m))
+			}
+			r.off += n + m
+		}
+	}
+	return Field{}, false, nil
+}
+
+// Count returns how many fields of number num and the bytes wire type the
+// message holds, reading from the start; it is how a decoder sizes a
+// repeated field before filling it. Errors are left to Next.
+func Count(b []byte, num protowire.Number) int {
+	c := 0
+	for len(b) > 0 {
+		n, typ, m := protowire.ConsumeTag(b)
+		if m < 0 {
+			return c
+		}
+		b = b[m:]
+		k := protowire.ConsumeFieldValue(n, typ, b)
+		if k < 0 {
+			return c
+		}
+		if n == num && typ == protowire.BytesType {
+			c++
+		}
+		b = b[k:]
+	}
+	return c
+}
+
+func (r *Reader) fail(err error) error {
+	return &MalformedError{Offset: r.off, Reason: err.Error()}
+}
+
+// Depth returns an error for a message nested depth levels deep (0 for
+// the top one) when protobuf's decoder would refuse it: it counts every
+// nested message, empty ones included, and refuses one at MaxDepth.
+func Depth(depth int) error {
+	if depth >= MaxDepth {
+		return &MalformedError{Reason: "messages nested " + strconv.Itoa(MaxDepth) + " or more deep"}
+	}
+	return nil
+}
