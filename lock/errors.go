@@ -60,11 +60,15 @@ func (e *LostError) Error() string {
 		s += " (token " + strconv.FormatInt(e.Token, 10) + ")"
 	}
 	s += " lost"
-	if e.Revision > 0 {
-		s += " at revision " + strconv.FormatInt(e.Revision, 10)
-	}
 	if e.Cause != nil {
 		s += ": " + e.Cause.Error()
+	}
+	switch {
+	case e.Revision == 0:
+	case e.Cause == ErrKeyDeleted:
+		s += " at revision " + strconv.FormatInt(e.Revision, 10)
+	default:
+		s += " (key deleted at revision " + strconv.FormatInt(e.Revision, 10) + ")"
 	}
 	return s
 }
