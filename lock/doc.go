@@ -85,7 +85,9 @@
 //
 // Unlock deletes the key with the guard; when its outcome is unknown it
 // returns an error matching conn.ErrUnknownOutcome and the Mutex stays held:
-// call Unlock again, or let the lease take the key.
+// call Unlock again, or let the lease take the key. A deletion of the key
+// seen after such an outcome ends the Mutex as unlocked (ErrUnlocked): most
+// likely it was that delete.
 //
 // # How loss is reported
 //
@@ -97,9 +99,9 @@
 // event, or a read after a compaction) or the session says its lease is.
 // When the key was deleted, the cause is the session's loss if the lease is
 // gone too (the goroutine asks the server, and waits at most the lease's
-// TTL for the session to say why), and ErrKeyDeleted if the lease lives: someone
-// deleted the key. Unlock's own delete is never reported as a loss: Err is
-// ErrUnlocked. A holder cut off from the cluster learns of its loss only
+// TTL, within [1s, 10s], for the session to say why), and ErrKeyDeleted if
+// the lease lives: someone deleted the key. Unlock's own delete is never
+// reported as a loss: Err is ErrUnlocked. A holder cut off from the cluster learns of its loss only
 // when it reaches the cluster again; meanwhile its guarded writes cannot
 // succeed, which is what the guard is for. A session WithRecovery replaces
 // a lost lease, but not the locks of the old one: they are lost, and must
