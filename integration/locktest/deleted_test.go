@@ -2,8 +2,10 @@ package locktest
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 
+	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/lock"
 	"github.com/getcd/getcd/op"
@@ -131,5 +133,71 @@ func TestSharedKeyUnlockedByTheOther(t *testing.T) {
 	}
 	if err := m1.Err(); err != lock.ErrUnlocked {
 		t.Errorf("unlocking handle's Err: %v, want ErrUnlocked", err)
+	}
+}
+
+// A holder that is cut off while its key is deleted learns of the
+// deletion when it reconnects: its watch resumes from where it was, so the
+// deletion is not missed; when that history was compacted meanwhile, a
+// read finds the key gone.
+func TestKeyDeletedWhileCutOff(t *testing.T) {
+	eps := shared.Endpoints()
+	if len(eps) != 1 {
+		t.Skip("needs a single endpoint to put a proxy in front of")
+	}
+	for _, compacted := range []bool{false, true} {
+		t.Run("compacted="+strconv.FormatBool(compacted), func(t *testing.T) {
+			ctx := testCtx(t)
+			c := open(t) // direct: the session, the delete, the compaction
+			s := session(t, c, 30)
+			p := newProxy(t, eps[0])
+			cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cp.Close()
+			m, err := lock.Lock(ctx, cp, lock.New(name(t, "lock")).WithSession(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			p.mute.Store(true) // the holder hears nothing from here on
+			del, err := c.Delete(ctx, kv.New().WithKey(m.Key()))
+			if err != nil || del.Deleted != 1 {
+				t.Fatalf("deleting the holder's key: %v, deleted %v", err, del)
+			}
+			if compacted {
+				put, err := c.Put(ctx, kv.New().WithKey(name(t, "after")).WithValue("x"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := c.Compact(ctx, kv.New().WithRev(put.Header.Revision)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := m.Err(); err != nil {
+				t.Fatalf("Err while cut off: %v, want nil (nothing heard yet)", err)
+			}
+			p.cut()
+			p.mute.Store(false)
+
+			select {
+			case <-m.Done():
+			case <-ctx.Done():
+				t.Fatal("Done was not closed after reconnecting")
+			}
+			err = m.Err()
+			var lost *lock.LostError
+			if !errors.As(err, &lost) || !errors.Is(err, lock.ErrKeyDeleted) {
+				t.Fatalf("Err: %v, want a *LostError matching ErrKeyDeleted", err)
+			}
+			want := del.Header.Revision // the deletion event, replayed
+			if compacted {
+				want = 0 // found gone by a read
+			}
+			if lost.Revision != want {
+				t.Errorf("LostError.Revision %d, want %d (%v)", lost.Revision, want, err)
+			}
+		})
 	}
 }
