@@ -46,9 +46,10 @@
 // A leader can be deposed without knowing it yet: a process paused, or cut
 // off from the cluster, for longer than its lease's TTL. Acting on "I am
 // the leader" is then unsafe. Two things make it safe. The leadership's
-// create revision (Leadership.Rev) is a fencing token: every later
-// leadership of the election has a higher one, so a downstream system that
-// remembers the highest token it has seen refuses a deposed leader. And
+// create revision (Leadership.Token, also Rev) is a fencing token, as a
+// lock.Mutex's Token is: every later leadership of the election has a
+// higher one, so a downstream system that remembers the highest token it
+// has seen refuses a deposed leader. And
 // Guard is the condition that holds exactly while the leadership does (the
 // key exists with that create revision): a transaction built with op.If(
 // l.Guard()) writes only while the leadership lasts, whatever the client

@@ -22,9 +22,10 @@
 // to let the store refuse the stale write: Guard is the comparison "the
 // holder's key still has the create revision it was locked with", and a
 // transaction that carries it writes only if the lock is held at the moment
-// the server applies it. Token (that create revision) grows with every
-// acquisition; a resource outside etcd can remember the highest token it has
-// seen and refuse older ones. integration/locktest shows both sides: with
+// the server applies it, whatever the client believes. Token (that create
+// revision) is the fencing token: every later acquisition of the lock has a
+// higher one, so a resource outside etcd can remember the highest token it
+// has seen and refuse older ones. integration/locktest shows both sides: with
 // the guard, concurrent increments under the lock lose nothing; without it,
 // a holder whose lease was revoked behind its back overwrites its
 // successor's work.
@@ -64,29 +65,47 @@
 // As in etcd's recipe, a session has one key per prefix: a second Lock of
 // the same prefix on the same session finds the key and shares it (it
 // returns at once if the key holds the lock, and otherwise waits with it).
-// The lock is not counted: either handle's Unlock deletes the key, and the
-// other handle's Guard stops matching. To exclude two goroutines of one
-// process from each other, give them a session each.
+// The lock is not counted: either handle's Unlock deletes the key; the
+// other handle's Guard stops matching, and it sees the deletion and ends
+// lost, with ErrKeyDeleted. To exclude two goroutines of one process from
+// each other, give them a session each.
 //
 // # States of a Mutex
 //
 //   - held: Lock or TryLock returned it; Err is nil;
 //   - unlocked: Unlock deleted the key; Done is closed, Err is ErrUnlocked;
-//   - lost: the session lost its lease (expired, revoked) or ended (closed,
-//     its connection closed), or IsOwner or Unlock found the key gone; Done
-//     is closed and Err is a *LostError matching ErrLost and its cause
-//     (lease.ErrLeaseLost, lease.ErrRevoked, lease.ErrSessionClosed,
-//     ErrKeyDeleted, ...).
-//
-// A session reports a lost lease only once the server confirms it (see
-// package lease), so there is a window in which a lock is lost on the
-// server and still held as far as Done says. That is what the guard is for.
-// A session WithRecovery replaces a lost lease, but not the locks of the old
-// one: they are lost, and must be taken again.
+//   - lost: the key was deleted by anyone but this handle's Unlock (another
+//     client, the other handle of a shared key, the server when the lease
+//     was revoked or expired), the session lost its lease or ended (closed,
+//     its connection closed), or the watch on the key could not go on (the
+//     connection closed); Done is closed and Err is a *LostError matching
+//     ErrLost and its cause (ErrKeyDeleted, lease.ErrLeaseLost,
+//     lease.ErrRevoked, lease.ErrSessionClosed, ...), with the revision of
+//     the deletion when one was seen.
 //
 // Unlock deletes the key with the guard; when its outcome is unknown it
 // returns an error matching conn.ErrUnknownOutcome and the Mutex stays held:
-// call Unlock again, or let the lease take the key.
+// call Unlock again, or let the lease take the key. A deletion of the key
+// seen after such an outcome ends the Mutex as unlocked (ErrUnlocked): most
+// likely it was that delete.
+//
+// # How loss is reported
+//
+// Each Mutex runs one goroutine that follows its session and watches its
+// key, on the connection's shared watch stream, from the revision the lock
+// was acquired at; the watch resumes across reconnects, member restarts and
+// failovers without a gap, so a deletion is never missed. Loss is never
+// guessed: it is reported when the server says the key is gone (a deletion
+// event, or a read after a compaction) or the session says its lease is.
+// When the key was deleted, the cause is the session's loss if the lease is
+// gone too (the goroutine asks the server, and waits at most the lease's
+// TTL, within [1s, 10s], for the session to say why), and ErrKeyDeleted if
+// the lease lives: someone deleted the key. Unlock's own delete is never
+// reported as a loss: Err is ErrUnlocked. A holder cut off from the cluster learns of its loss only
+// when it reaches the cluster again; meanwhile its guarded writes cannot
+// succeed, which is what the guard is for. A session WithRecovery replaces
+// a lost lease, but not the locks of the old one: they are lost, and must
+// be taken again.
 //
 // # Server-side Lock service
 //
@@ -108,7 +127,8 @@
 //
 // # Goroutines
 //
-// A held Mutex runs one goroutine that follows its session; it ends when
-// the Mutex ends (Unlock, loss, the session's end). A waiting Lock runs one
-// more while it waits. Closing the session or the connection ends them all.
+// A held Mutex runs one goroutine that follows its session and watches its
+// key; it ends when the Mutex ends (Unlock, loss, the session's end), and
+// Unlock returns after it. A waiting Lock runs one more while it waits.
+// Closing the session or the connection ends them all.
 package lock

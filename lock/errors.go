@@ -28,7 +28,8 @@ var (
 	// ErrKeyDeleted is the cause of a *LostError when the holder's key
 	// was deleted, or replaced by a later one, while its session's lease
 	// lived (another client deleted it, or a second handle on the same
-	// key unlocked it).
+	// key unlocked it), or when the server could not say whether the
+	// lease lived.
 	ErrKeyDeleted = errors.New("lock: key deleted")
 
 	// ErrBadResponse is matched by the error of a server-side lock call
@@ -39,12 +40,18 @@ var (
 
 // LostError says that a lock is no longer held: its session's lease was
 // lost or the session ended (Cause is then the session's LastLoss, a
-// *lease.LostError, or its Err), or its key was deleted (ErrKeyDeleted).
-// It matches ErrLost and its cause.
+// *lease.LostError, or its Err, or an error matching lease.ErrLeaseLost
+// when the server said the lease was gone before the session did), its key
+// was deleted (ErrKeyDeleted), or the watch on its key could not go on (the
+// watch's error, such as one matching conn.ErrClosed). It matches ErrLost
+// and its cause.
 type LostError struct {
 	Key   string // the holder's key
 	Token int64  // the lock's fencing token (its key's create revision); 0 if it was never acquired
-	Cause error
+	// Revision is the revision at which the key was seen deleted; 0 when
+	// the loss was learnt another way (the session, a read).
+	Revision int64
+	Cause    error
 }
 
 func (e *LostError) Error() string {
@@ -55,6 +62,13 @@ func (e *LostError) Error() string {
 	s += " lost"
 	if e.Cause != nil {
 		s += ": " + e.Cause.Error()
+	}
+	switch {
+	case e.Revision == 0:
+	case e.Cause == ErrKeyDeleted:
+		s += " at revision " + strconv.FormatInt(e.Revision, 10)
+	default:
+		s += " (key deleted at revision " + strconv.FormatInt(e.Revision, 10) + ")"
 	}
 	return s
 }

@@ -118,4 +118,18 @@ func TestLostError(t *testing.T) {
 	if got, want := err.Error(), "lock: a/1 (token 7) lost: lease: lease revoked"; got != want {
 		t.Errorf("text %q, want %q", got, want)
 	}
+	for _, c := range []struct {
+		err  *lock.LostError
+		want string
+	}{
+		{&lock.LostError{Key: "a/1", Token: 7, Revision: 9, Cause: lock.ErrKeyDeleted}, "lock: a/1 (token 7) lost: lock: key deleted at revision 9"},
+		{&lock.LostError{Key: "a/1", Token: 7, Revision: 9, Cause: lease.ErrRevoked}, "lock: a/1 (token 7) lost: lease: lease revoked (key deleted at revision 9)"},
+	} {
+		if got := c.err.Error(); got != c.want {
+			t.Errorf("text %q, want %q", got, c.want)
+		}
+		if !errors.Is(c.err, lock.ErrLost) || !errors.Is(c.err, c.err.Cause) {
+			t.Errorf("%v does not match ErrLost and its cause", c.err)
+		}
+	}
 }

@@ -77,6 +77,17 @@ func (p *proxy) pipe(dst, src net.Conn, drop *atomic.Bool) {
 	}
 }
 
+// cut closes the connections made so far; the proxy goes on accepting
+// new ones, so the client reconnects through it.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+	p.mu.Unlock()
+}
+
 func (p *proxy) close() {
 	p.ln.Close()
 	p.mu.Lock()
