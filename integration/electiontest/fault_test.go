@@ -139,6 +139,9 @@ func TestObserveAcrossMemberRestart(t *testing.T) {
 	sobs.stop()
 	co.Close()
 	cw.Close()
+	// The cluster's processes and the fault proxies in front of them are
+	// the harness's, not the client's: end them before counting.
+	cl.Close()
 	check()
 }
 
