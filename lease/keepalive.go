@@ -26,6 +26,12 @@ import (
 // The handle needs no draining: Done is closed when it ends and Err says
 // why (ErrRevoked, ErrExpired, context.Canceled or DeadlineExceeded,
 // conn.ErrClosed, ErrStopped); TTL and LastAck show its state.
+//
+// ctx bounds the keep-alive's whole life, not only the first renewal: a
+// context made for setting things up (context.WithTimeout around the call)
+// ends the keep-alive when it expires, and the lease then lapses a TTL
+// later. Pass a context that lives as long as the lease should; Err then
+// says context.DeadlineExceeded if it was the cause.
 func KeepAlive(ctx context.Context, c *conn.Conn, r Request) (*Handle, error) {
 	if err := r.checkKeepAlive(); err != nil {
 		return nil, err
