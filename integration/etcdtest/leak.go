@@ -21,9 +21,10 @@ import (
 //
 // A goroutine is the server's when its stack or its creator is in the
 // server's code (serverFuncs). The etcd server's own clients are not told
-// apart this way: the client connection of its HTTP gateway (made when the
-// server starts, so before any snapshot) and the in-process client its
-// Lock and Election services use. A test of those services that checks
+// apart this way, which is why embedded servers run without the JSON
+// gateway (a gRPC client connection the server would open to itself after
+// it is ready); the in-process client that the server's Lock and Election
+// services use remains, so a test of those services that checks
 // goroutines uses a process server.
 
 // serverFuncs are prefixes of the functions that only an embedded etcd
@@ -165,9 +166,8 @@ type Goroutines struct {
 }
 
 // SnapshotGoroutines records the goroutines running now. Take it after
-// the servers the test uses are started (an embedded server makes its own
-// client connections as it starts, and those are not told apart from a
-// test's) and before the test's clients connect.
+// the servers the test uses are started and before the test's clients
+// connect.
 func SnapshotGoroutines() Goroutines {
 	before := make(map[int]bool)
 	for _, g := range goroutines() {
