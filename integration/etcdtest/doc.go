@@ -58,4 +58,11 @@
 // Stopping an embedded server waits for all of its goroutines, so packages
 // using this one can (and should) run goleak.VerifyTestMain in their
 // TestMain.
+//
+// While an embedded server runs, its goroutines are the test process's
+// too, and it starts and ends its side of each connection and stream on
+// its own schedule. A check inside a test that the goroutines a client
+// started have ended therefore uses SnapshotGoroutines and Leaked instead
+// of goleak.IgnoreCurrent: they count only the goroutines that are not the
+// server's, and give those that are ending a bounded time to end.
 package etcdtest
