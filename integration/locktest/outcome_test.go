@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/lock"
 )
 
@@ -21,8 +22,12 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 	lockName := name(t, "lock")
 	c := open(t) // direct: the session and the checks
 	s := session(t, c, 30)
-	p := newProxy(t, eps[0])
-	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
+	p, err := etcdtest.NewProxy(eps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.Addr()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +37,7 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p.mute.Store(true) // requests go through, answers are dropped
+	p.Blackhole(etcdtest.ToClient) // requests go through, answers are dropped
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -40,7 +45,7 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 		done <- err
 	}()
 	ks := waitKeys(ctx, t, c, lockName, 1) // the create was applied
-	p.mute.Store(false)
+	p.Heal()
 	cancel()
 	err = <-done
 	if !errors.Is(err, conn.ErrUnknownOutcome) {
@@ -63,8 +68,12 @@ func TestUnknownUnlock(t *testing.T) {
 	lockName := name(t, "lock")
 	c := open(t)
 	s := session(t, c, 30)
-	p := newProxy(t, eps[0])
-	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
+	p, err := etcdtest.NewProxy(eps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.Addr()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +83,12 @@ func TestUnknownUnlock(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p.mute.Store(true)
+	p.Blackhole(etcdtest.ToClient)
 	uctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- m.Unlock(uctx) }()
 	waitKeys(ctx, t, c, lockName, 0) // the delete was applied
-	p.mute.Store(false)
+	p.Heal()
 	cancel()
 	if err := <-done; !errors.Is(err, conn.ErrUnknownOutcome) {
 		t.Fatalf("Unlock whose answer was lost: %v, want conn.ErrUnknownOutcome", err)
