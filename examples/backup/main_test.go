@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,24 +12,18 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/integration/etcdtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestBackup(t *testing.T) {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	server := etcdtest.Start(t)
 	path := filepath.Join(t.TempDir(), "backup.db")
-	var out strings.Builder
-	if err := run(ctx, &out, server.Endpoints(), !server.IsExternal(), "", path); err != nil {
-		t.Fatalf("run: %v\n%s", err, out.String())
-	}
+	out := demo.Output(t, server, time.Minute, func(ctx context.Context, w io.Writer, endpoints []string) error {
+		return run(ctx, w, endpoints, !server.IsExternal(), "", path)
+	})
 	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -40,8 +35,8 @@ func TestBackup(t *testing.T) {
 		"keys (etcdutl snapshot status)",
 		"revision ",
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }

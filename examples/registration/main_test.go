@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/integration/etcdtest"
 )
 
@@ -16,18 +16,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestRegistration runs the program and checks the story it tells: both
 // instances seen, a gone at once, b gone when its lease expired.
 func TestRegistration(t *testing.T) {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out strings.Builder
-	if err := run(ctx, &out, server.Endpoints()); err != nil {
-		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
-	}
-	got := out.String()
+	got := demo.Output(t, etcdtest.Start(t), time.Minute, run)
 	for _, want := range []string{
 		"instance-a registered 10.0.0.1:8080 under lease",
 		"instance-b registered 10.0.0.2:8080 under lease",
