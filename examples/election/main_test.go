@@ -37,11 +37,7 @@ func TestElection(t *testing.T) {
 		}
 		at += i
 	}
-	for _, want := range []string{"observer: leader is worker-a", "observer: leader is worker-b", "worker-b: campaigning"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("output lacks %q:\n%s", want, got)
-		}
-	}
+	demo.Contains(t, got, "observer: leader is worker-a", "observer: leader is worker-b", "worker-b: campaigning")
 	if strings.Count(got, "observer: no leader") != 2 {
 		t.Errorf("want the vacant election observed twice (before and after):\n%s", got)
 	}

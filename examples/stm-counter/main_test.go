@@ -1,7 +1,6 @@
 package main
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +14,5 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestCounter(t *testing.T) {
 	out := demo.Output(t, etcdtest.Start(t), time.Minute, run)
-	if want := "8 goroutines × 10 increments: counter = 80 (want 80)"; !strings.Contains(out, want) {
-		t.Errorf("output lacks %q:\n%s", want, out)
-	}
+	demo.Contains(t, out, "8 goroutines × 10 increments: counter = 80 (want 80)")
 }

@@ -86,3 +86,18 @@ func Output(t testing.TB, server *etcdtest.Server, timeout time.Duration, run Fu
 	}
 	return out.String()
 }
+
+// Contains fails the test, without stopping it, if out lacks any of want,
+// naming those it lacks and showing out.
+func Contains(t testing.TB, out string, want ...string) {
+	t.Helper()
+	var lacks []string
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			lacks = append(lacks, w)
+		}
+	}
+	if len(lacks) > 0 {
+		t.Errorf("output lacks %q:\n%s", lacks, out)
+	}
+}
