@@ -28,29 +28,21 @@ import (
 
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/maintenance"
 )
 
+// main reads the flags and hands run to demo.Quiet (examples/internal/demo),
+// which finds etcd and sets a deadline. run is the example itself; it writes
+// demonstration keys first only into an embedded etcd.
 func main() {
 	out := flag.String("out", filepath.Join(os.TempDir(), "getcd-backup.db"), "where to write the snapshot")
 	endpoint := flag.String("endpoint", "", "the member to snapshot (default: any)")
 	flag.Parse()
 
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "backup:", err)
-		os.Exit(1)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Stdout, server.Endpoints(), !server.IsExternal(), *endpoint, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "backup:", err)
-		cancel()
-		stop()
-		os.Exit(1)
-	}
+	demo.Quiet("backup", 10*time.Minute, func(ctx context.Context, w io.Writer, endpoints []string) error {
+		return run(ctx, w, endpoints, demo.Embedded(), *endpoint, *out)
+	})
 }
 
 // run backs the cluster at endpoints up to path. demo writes a few keys

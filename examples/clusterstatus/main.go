@@ -18,33 +18,22 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/getcd/getcd/conn"
-	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/maintenance"
 	"github.com/getcd/getcd/membership"
 )
 
+// main hands run to demo.Quiet (examples/internal/demo), which finds etcd and
+// sets a deadline. run is the example itself: all it needs is a context, a
+// writer and the endpoints of a cluster.
 func main() {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "clusterstatus:", err)
-		os.Exit(1)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := run(ctx, os.Stdout, server.Endpoints()); err != nil {
-		fmt.Fprintln(os.Stderr, "clusterstatus:", err)
-		cancel()
-		stop()
-		os.Exit(1)
-	}
+	demo.Quiet("clusterstatus", 30*time.Second, run)
 }
 
 func run(ctx context.Context, out io.Writer, endpoints []string) error {

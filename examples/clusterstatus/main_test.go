@@ -1,33 +1,24 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/integration/etcdtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestClusterStatus(t *testing.T) {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out strings.Builder
-	if err := run(ctx, &out, server.Endpoints()); err != nil {
-		t.Fatalf("run: %v\n%s", err, out.String())
-	}
-	lines := strings.Split(out.String(), "\n")
+	server := etcdtest.Start(t)
+	out := demo.Output(t, server, 30*time.Second, run)
+	lines := strings.Split(out, "\n")
 	if len(lines) < 4 || !strings.HasPrefix(lines[1], "ID ") || !strings.Contains(lines[1], "LEADER") {
-		t.Fatalf("no table header:\n%s", out.String())
+		t.Fatalf("no table header:\n%s", out)
 	}
 	if server.IsExternal() {
 		return
@@ -37,8 +28,8 @@ func TestClusterStatus(t *testing.T) {
 	if len(row) < 12 || row[1] != "etcdtest" || row[2] != server.ClientURL() || row[8] != "true" || row[9] != "false" {
 		t.Errorf("member row %q", lines[2])
 	}
-	if !strings.Contains(out.String(), "1 members") || !strings.Contains(out.String(), "no alarms") {
-		t.Errorf("output:\n%s", out.String())
+	if !strings.Contains(out, "1 members") || !strings.Contains(out, "no alarms") {
+		t.Errorf("output:\n%s", out)
 	}
 }
 

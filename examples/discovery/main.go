@@ -14,36 +14,21 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/watch"
 )
 
+// main hands run to demo.Main (examples/internal/demo), which finds etcd and
+// sets a deadline. run is the example itself: all it needs is a context, a
+// writer and the endpoints of a cluster.
 func main() {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "discovery:", err)
-		os.Exit(1)
-	}
-	defer stop()
-	if server.IsExternal() {
-		fmt.Println("using ETCD_ENDPOINTS:", server.Endpoints())
-	} else {
-		fmt.Println("started an embedded etcd at", server.Endpoints()[0], "(set ETCD_ENDPOINTS to use your own cluster)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := run(ctx, os.Stdout, server.Endpoints()); err != nil {
-		fmt.Fprintln(os.Stderr, "discovery:", err)
-		stop()
-		os.Exit(1)
-	}
+	demo.Main("discovery", 30*time.Second, run)
 }
 
 const prefix = "discovery/services/api/"

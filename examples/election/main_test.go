@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/integration/etcdtest"
 )
 
@@ -17,18 +17,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // a leads and works, b waits, a dies, b takes over and goes on counting,
 // a's late write is refused, b resigns, the election is vacant.
 func TestElection(t *testing.T) {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out strings.Builder
-	if err := run(ctx, &out, server.Endpoints()); err != nil {
-		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
-	}
-	got := out.String()
+	got := demo.Output(t, etcdtest.Start(t), time.Minute, run)
 	at := 0
 	for _, want := range []string{
 		"worker-a: leading with token",
@@ -48,11 +37,7 @@ func TestElection(t *testing.T) {
 		}
 		at += i
 	}
-	for _, want := range []string{"observer: leader is worker-a", "observer: leader is worker-b", "worker-b: campaigning"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("output lacks %q:\n%s", want, got)
-		}
-	}
+	demo.Contains(t, got, "observer: leader is worker-a", "observer: leader is worker-b", "worker-b: campaigning")
 	if strings.Count(got, "observer: no leader") != 2 {
 		t.Errorf("want the vacant election observed twice (before and after):\n%s", got)
 	}

@@ -18,39 +18,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/lease"
 	"github.com/getcd/getcd/lock"
 	"github.com/getcd/getcd/op"
 	"github.com/getcd/getcd/registry"
 )
 
+// main hands run to demo.Main (examples/internal/demo), which finds etcd and
+// sets a deadline. run is the example itself: all it needs is a context, a
+// writer and the endpoints of a cluster.
 func main() {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "lock:", err)
-		os.Exit(1)
-	}
-	defer stop()
-	if server.IsExternal() {
-		fmt.Println("using ETCD_ENDPOINTS:", server.Endpoints())
-	} else {
-		fmt.Println("started an embedded etcd at", server.Endpoints()[0], "(set ETCD_ENDPOINTS to use your own cluster)")
-	}
-	c, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := run(c, os.Stdout, server.Endpoints()); err != nil {
-		fmt.Fprintln(os.Stderr, "lock:", err)
-		stop()
-		os.Exit(1)
-	}
+	demo.Main("lock", time.Minute, run)
 }
 
 const (

@@ -17,29 +17,19 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/examples/internal/demo"
 )
 
+// main hands run to demo.Quiet (examples/internal/demo), which finds etcd and
+// sets a deadline. run is the example itself: all it needs is a context, a
+// writer and the endpoints of a cluster.
 func main() {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "paging:", err)
-		os.Exit(1)
-	}
-	defer stop()
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := run(c, os.Stdout, server.Endpoints()); err != nil {
-		fmt.Fprintln(os.Stderr, "paging:", err)
-		stop()
-		os.Exit(1)
-	}
+	demo.Quiet("paging", 30*time.Second, run)
 }
 
 const prefix = "paging/items/"

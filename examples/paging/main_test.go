@@ -1,40 +1,25 @@
 package main
 
 import (
-	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/integration/etcdtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestPaging(t *testing.T) {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var out strings.Builder
-	if err := run(ctx, &out, server.Endpoints()); err != nil {
-		t.Fatalf("run: %v\n%s", err, out.String())
-	}
-	for _, want := range []string{
+	out := demo.Output(t, etcdtest.Start(t), 30*time.Second, run)
+	demo.Contains(t, out,
 		"page 1: 10 keys, 00 .. 09\n",
 		"meanwhile: deleted 15, added 98 and 99\n",
 		"page 2: 10 keys, 10 .. 19\n", // 15 still there: the first page's revision
 		"page 3: 5 keys, 20 .. 24\n",  // 98 and 99 not there yet
 		"listed 25 keys in 3 pages at revision ",
 		"the prefix holds 26 keys now",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
+	)
 }

@@ -12,37 +12,21 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/getcd/getcd/compare"
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/op"
 	"github.com/getcd/getcd/registry"
 )
 
+// main hands run to demo.Main (examples/internal/demo), which finds etcd and
+// sets a deadline. run is the example itself: all it needs is a context, a
+// writer and the endpoints of a cluster.
 func main() {
-	// The cluster in ETCD_ENDPOINTS, or an embedded etcd for this run.
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
-	}
-	defer stop()
-	if server.IsExternal() {
-		fmt.Println("using ETCD_ENDPOINTS:", server.Endpoints())
-	} else {
-		fmt.Println("started an embedded etcd at", server.Endpoints()[0], "(set ETCD_ENDPOINTS to use your own cluster)")
-	}
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := run(c, os.Stdout, server.Endpoints()); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		stop()
-		os.Exit(1)
-	}
+	demo.Main("quickstart", 30*time.Second, run)
 }
 
 // run is the tour itself. Its context parameter is called ctx, as in most Go

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/integration/etcdtest"
 )
 
@@ -16,19 +16,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestRegistration runs the program and checks the story it tells: both
 // instances seen, a gone at once, b gone when its lease expired.
 func TestRegistration(t *testing.T) {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out strings.Builder
-	if err := run(ctx, &out, server.Endpoints()); err != nil {
-		t.Fatalf("run: %v\noutput:\n%s", err, out.String())
-	}
-	got := out.String()
-	for _, want := range []string{
+	got := demo.Output(t, etcdtest.Start(t), time.Minute, run)
+	demo.Contains(t, got,
 		"instance-a registered 10.0.0.1:8080 under lease",
 		"instance-b registered 10.0.0.2:8080 under lease",
 		"client sees 2 instance(s): instance-a, instance-b",
@@ -37,11 +26,7 @@ func TestRegistration(t *testing.T) {
 		"instance-b died: its connection is gone, its lease is no longer renewed",
 		"client sees 0 instance(s): none",
 		"when its lease expired",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("output lacks %q:\n%s", want, got)
-		}
-	}
+	)
 	// The order of the story.
 	if a, b := strings.Index(got, "instance-a stopped"), strings.Index(got, "instance-b died"); a < 0 || b < a {
 		t.Errorf("events out of order:\n%s", got)

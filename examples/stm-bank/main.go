@@ -17,14 +17,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/examples/internal/demo"
 	"github.com/getcd/getcd/stm"
 )
 
@@ -40,26 +39,11 @@ const (
 // stm.Run returns this very error.
 var errInsufficient = errors.New("insufficient funds")
 
+// main hands run to demo.Main (examples/internal/demo), which finds etcd and
+// sets a deadline. run is the example itself: all it needs is a context, a
+// writer and the endpoints of a cluster.
 func main() {
-	server, stop, err := etcdtest.StartShared()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "stm-bank:", err)
-		os.Exit(1)
-	}
-	defer stop()
-	if server.IsExternal() {
-		fmt.Println("using ETCD_ENDPOINTS:", server.Endpoints())
-	} else {
-		fmt.Println("started an embedded etcd at", server.Endpoints()[0], "(set ETCD_ENDPOINTS to use your own cluster)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := run(ctx, os.Stdout, server.Endpoints()); err != nil {
-		fmt.Fprintln(os.Stderr, "stm-bank:", err)
-		cancel()
-		stop()
-		os.Exit(1)
-	}
+	demo.Main("stm-bank", time.Minute, run)
 }
 
 // transfer is the transaction that moves amount from one account to another.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/integration/etcdtest"
 )
 
 // TestReadsRetryWritesDoNot sends calls over two endpoints of the same
@@ -19,8 +20,12 @@ import (
 // succeed; writes caught there must fail with ErrUnknownOutcome and must
 // never be applied twice.
 func TestReadsRetryWritesDoNot(t *testing.T) {
-	px := newProxy(t, shared.Endpoints()[0])
-	c := open(t, nil, conn.Config{Endpoints: []string{px.addr(), shared.Endpoints()[0]}})
+	px, err := etcdtest.NewProxy(shared.Endpoints()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	c := open(t, nil, conn.Config{Endpoints: []string{px.Addr(), shared.Endpoints()[0]}})
 	ctx := testCtx(t)
 	p := prefix(t)
 	if _, err := c.Put(ctx, kv.New().WithKey(p+"r").WithValue("x")); err != nil {
@@ -32,7 +37,7 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 	// in milliseconds), then resets the proxy so the stuck ones fail there.
 	cut := func(n int, call func(i int)) {
 		waitRouted(t, c, px, p+"r")
-		px.blackout.Store(true)
+		px.Blackhole(etcdtest.Both)
 		var (
 			wg      sync.WaitGroup
 			pending atomic.Int32
@@ -52,8 +57,8 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 		if pending.Load() == 0 {
 			t.Errorf("no call was routed through the proxy")
 		}
-		px.reset()
-		px.blackout.Store(false)
+		px.CloseConnections()
+		px.Heal()
 		wg.Wait()
 	}
 
@@ -112,17 +117,17 @@ func TestReadsRetryWritesDoNot(t *testing.T) {
 // waitRouted waits until round robin sends calls through the proxy: an
 // endpoint whose transport is up is still left out until its health check
 // has answered.
-func waitRouted(t *testing.T, c *conn.Conn, px *proxy, key string) {
+func waitRouted(t *testing.T, c *conn.Conn, px *etcdtest.Proxy, key string) {
 	t.Helper()
 	waitActive(t, c)
 	for range 500 {
-		before := px.passed.Load()
+		before := px.Stats().Passed
 		for range 4 {
 			if _, err := c.Get(testCtx(t), kv.New().WithKey(key)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if px.passed.Load() > before {
+		if px.Stats().Passed > before {
 			return
 		}
 		sleepBriefly()

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/integration/etcdtest"
 )
 
 // A lease revoke is a write: the connection's retry policy must not resend
@@ -16,13 +17,17 @@ import (
 // not found", a definite failure for something that happened. It must fail
 // as unavailable instead, which conn reports as an unknown outcome.
 func TestLeaseRevokeNotRetried(t *testing.T) {
-	px := newProxy(t, shared.Endpoints()[0])
-	c := open(t, nil, conn.Config{Endpoints: []string{px.addr()}})
+	px, err := etcdtest.NewProxy(shared.Endpoints()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	c := open(t, nil, conn.Config{Endpoints: []string{px.Addr()}})
 	direct := open(t, nil, conn.Config{})
 	ctx := testCtx(t)
 	id := grantLease(t, c, 600)
 
-	px.mute.Store(true)
+	px.Blackhole(etcdtest.ToClient) // the revoke reaches etcd; its answer does not
 	done := make(chan error, 1)
 	go func() {
 		_, err := pb.NewLeaseClient(c.ClientConn()).LeaseRevoke(ctx, &pb.LeaseRevokeRequest{ID: id})
@@ -39,9 +44,9 @@ func TestLeaseRevokeNotRetried(t *testing.T) {
 		}
 		sleepBriefly()
 	}
-	px.mute.Store(false)
-	px.reset()
-	err := <-done
+	px.Heal()
+	px.CloseConnections()
+	err = <-done
 	if code := status.Code(err); code != codes.Unavailable {
 		t.Errorf("revoke whose answer was lost = %v (code %v), want Unavailable: a write must not be resent", err, code)
 	}

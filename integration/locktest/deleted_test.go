@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/lock"
 	"github.com/getcd/getcd/op"
 )
@@ -141,27 +141,18 @@ func TestSharedKeyUnlockedByTheOther(t *testing.T) {
 // deletion is not missed; when that history was compacted meanwhile, a
 // read finds the key gone.
 func TestKeyDeletedWhileCutOff(t *testing.T) {
-	eps := shared.Endpoints()
-	if len(eps) != 1 {
-		t.Skip("needs a single endpoint to put a proxy in front of")
-	}
 	for _, compacted := range []bool{false, true} {
 		t.Run("compacted="+strconv.FormatBool(compacted), func(t *testing.T) {
 			ctx := testCtx(t)
 			c := open(t) // direct: the session, the delete, the compaction
 			s := session(t, c, 30)
-			p := newProxy(t, eps[0])
-			cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cp.Close()
+			p, cp := proxied(ctx, t) // the holder's connection
 			m, err := lock.Lock(ctx, cp, lock.New(name(t, "lock")).WithSession(s))
 			if err != nil {
 				t.Fatal(err)
 			}
 
-			p.mute.Store(true) // the holder hears nothing from here on
+			p.Blackhole(etcdtest.ToClient) // the holder hears nothing from here on
 			del, err := c.Delete(ctx, kv.New().WithKey(m.Key()))
 			if err != nil || del.Deleted != 1 {
 				t.Fatalf("deleting the holder's key: %v, deleted %v", err, del)
@@ -178,8 +169,8 @@ func TestKeyDeletedWhileCutOff(t *testing.T) {
 			if err := m.Err(); err != nil {
 				t.Fatalf("Err while cut off: %v, want nil (nothing heard yet)", err)
 			}
-			p.cut()
-			p.mute.Store(false)
+			p.CloseConnections()
+			p.Heal()
 
 			select {
 			case <-m.Done():

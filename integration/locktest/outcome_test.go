@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/lock"
 )
 
@@ -13,26 +14,17 @@ import (
 // fails with an unknown outcome, and cleans up by key: it looks the key up
 // and deletes it, so no key is left behind.
 func TestUnknownCreateLeavesNoKey(t *testing.T) {
-	eps := shared.Endpoints()
-	if len(eps) != 1 {
-		t.Skip("needs a single endpoint to put a proxy in front of")
-	}
 	ctx := testCtx(t)
+	p, cp := proxied(ctx, t)
 	lockName := name(t, "lock")
 	c := open(t) // direct: the session and the checks
 	s := session(t, c, 30)
-	p := newProxy(t, eps[0])
-	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cp.Close()
 	// A call through the proxy first, so that the connection is up.
 	if _, err := lock.TryLock(ctx, cp, lock.New(name(t, "warm")).WithSession(s)); err != nil {
 		t.Fatal(err)
 	}
 
-	p.mute.Store(true) // requests go through, answers are dropped
+	p.Blackhole(etcdtest.ToClient) // requests go through, answers are dropped
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
@@ -40,9 +32,9 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 		done <- err
 	}()
 	ks := waitKeys(ctx, t, c, lockName, 1) // the create was applied
-	p.mute.Store(false)
+	p.Heal()
 	cancel()
-	err = <-done
+	err := <-done
 	if !errors.Is(err, conn.ErrUnknownOutcome) {
 		t.Fatalf("Lock whose answer was lost: %v, want conn.ErrUnknownOutcome", err)
 	}
@@ -55,31 +47,22 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 // outcome is unknown and leaves the Mutex held; Unlock again then reports
 // the lock released.
 func TestUnknownUnlock(t *testing.T) {
-	eps := shared.Endpoints()
-	if len(eps) != 1 {
-		t.Skip("needs a single endpoint to put a proxy in front of")
-	}
 	ctx := testCtx(t)
+	p, cp := proxied(ctx, t)
 	lockName := name(t, "lock")
 	c := open(t)
 	s := session(t, c, 30)
-	p := newProxy(t, eps[0])
-	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cp.Close()
 	m, err := lock.Lock(ctx, cp, lock.New(lockName).WithSession(s))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	p.mute.Store(true)
+	p.Blackhole(etcdtest.ToClient)
 	uctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- m.Unlock(uctx) }()
 	waitKeys(ctx, t, c, lockName, 0) // the delete was applied
-	p.mute.Store(false)
+	p.Heal()
 	cancel()
 	if err := <-done; !errors.Is(err, conn.ErrUnknownOutcome) {
 		t.Fatalf("Unlock whose answer was lost: %v, want conn.ErrUnknownOutcome", err)
@@ -93,4 +76,26 @@ func TestUnknownUnlock(t *testing.T) {
 	if err := m.Err(); err != lock.ErrUnlocked {
 		t.Errorf("Err: %v, want ErrUnlocked", err)
 	}
+}
+
+// proxied returns a connection to the shared server through a proxy in front
+// of its one endpoint; both are closed when the test ends. It skips the test
+// if the server has several endpoints.
+func proxied(ctx context.Context, t *testing.T) (*etcdtest.Proxy, *conn.Conn) {
+	t.Helper()
+	eps := shared.Endpoints()
+	if len(eps) != 1 {
+		t.Skip("needs a single endpoint to put a proxy in front of")
+	}
+	p, err := etcdtest.NewProxy(eps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cp.Close() })
+	return p, cp
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/stm"
 )
 
@@ -237,8 +238,12 @@ func TestUnknownOutcomeNotRetried(t *testing.T) {
 	if len(shared.Endpoints()) != 1 {
 		t.Skip("needs a single endpoint to put a proxy in front of")
 	}
-	px := newProxy(t, shared.Endpoints()[0])
-	c := open(t, px.addr())
+	px, err := etcdtest.NewProxy(shared.Endpoints()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { px.Close() })
+	c := open(t, px.Addr())
 	direct := open(t)
 	k := prefix(t) + "k"
 	put(t, direct, k, "start")
@@ -251,7 +256,7 @@ func TestUnknownOutcomeNotRetried(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		px.mute.Store(true) // the commit goes through; its answer does not
+		px.Blackhole(etcdtest.ToClient) // the commit goes through; its answer does not
 		tx.Put(k, v+"+mine")
 		return nil
 	}).WithMaxAttempts(5))
