@@ -25,6 +25,7 @@ var (
 	putFields    = wire.PutOf.(func(kv.Request, wire.Mode) (wire.PutFields, error))
 	deleteFields = wire.DeleteOf.(func(kv.Request, wire.Mode) (wire.DeleteFields, error))
 	txnWire      = wire.Txn.(func(op.Txn, wire.Mode) (*pb.TxnRequest, error))
+	txnFields    = wire.TxnOf.(func(op.Txn, wire.Mode) (wire.TxnFields, error))
 )
 
 // encode runs the codec on a request as gRPC does.
@@ -89,12 +90,21 @@ func differential(t testing.TB, r kv.Request, txn op.Txn) {
 		}
 		checkSame(t, want, &codec.Delete{Fields: f})
 	}
-	if want, err := txn.Compile(); err == nil {
+	want, err := txn.Compile()
+	f, ferr := txnFields(txn, wire.Alias)
+	if (err == nil) != (ferr == nil) || (err != nil && err.Error() != ferr.Error()) {
+		t.Fatalf("the message compile says %v, the fields %v", err, ferr)
+	}
+	if err == nil {
+		// The generated-message path sends the aliasing compile.
 		m, err := txnWire(txn, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, want, &codec.Txn{Msg: m})
+		if !proto.Equal(want, m) {
+			t.Fatalf("the aliasing compile differs:\n%s", cmp.Diff(want, m, protocmp.Transform()))
+		}
+		checkSame(t, want, &codec.Txn{Fields: f})
 	}
 }
 
