@@ -125,7 +125,7 @@ func TestRequests(t *testing.T) {
 		op.NewTxn(),
 		op.If(compare.Key("k").ModRevision(compare.Equal, 0)).Then(op.Put(kv.New().WithKey("k").WithValue("v"))),
 		op.If(compare.Key("k").Version(compare.Greater, 3), compare.Prefix("p").CreateRevision(compare.Less, 9),
-			compare.Key("k").Value(compare.NotEqual, ""), compare.FromKey("f").Lease(compare.Equal, -1),
+			compare.Key("k").Value(compare.NotEqual, ""), compare.FromKey("f").Lease(compare.Equal, 5),
 			compare.Range("a", "b").Value(compare.Equal, big)).
 			Then(op.Get(kv.New().WithKey("k").WithPrefix()), op.Delete(kv.New().WithKey("d").WithPrevKV())).
 			Else(op.Nested(op.If(compare.Missing("m")).Then(op.Put(kv.New().WithKey("m"))).
@@ -134,7 +134,10 @@ func TestRequests(t *testing.T) {
 	for _, r := range reqs {
 		differential(t, r, op.NewTxn().Then(op.Get(r), op.Put(r), op.Delete(r)))
 	}
-	for _, txn := range txns {
+	for i, txn := range txns {
+		if _, err := txn.Compile(); err != nil {
+			t.Fatalf("txns[%d] is invalid, so checks nothing: %v", i, err)
+		}
 		differential(t, kv.New(), txn)
 	}
 }
