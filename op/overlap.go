@@ -69,7 +69,7 @@ func checkOverlaps(m *wire.TxnFields) error {
 	if done, err := checkFlat(m); done {
 		return err
 	}
-	nw, nb, ranges := count(m, 0)
+	nw, nb, ranges := count(m, wire.TopTxn)
 	switch {
 	case nw < 2:
 		return nil
@@ -86,10 +86,7 @@ const flatMax = 8
 // nested transaction or more than flatMax operations; done is false
 // otherwise.
 func checkFlat(m *wire.TxnFields) (done bool, err error) {
-	if len(m.Txns) == 0 {
-		return true, nil
-	}
-	top := &m.Txns[0]
+	top := &m.Top
 	if len(top.Success) > flatMax || len(top.Failure) > flatMax {
 		return false, nil
 	}
@@ -134,7 +131,7 @@ func checkPairwise(m *wire.TxnFields, nw, nb int) error {
 	var wbuf [pairwiseMax]write
 	var bbuf [branchesMax]branch
 	s := writeSet{writes: wbuf[:nw], branches: bbuf[:nb]}
-	s.fill(m, 0, -1, 0)
+	s.fill(m, wire.TopTxn, -1, 0)
 	w := s.writes
 	for j := 1; j < len(w); j++ {
 		b := &w[j]
@@ -184,7 +181,7 @@ func checkPooled(m *wire.TxnFields, nw, nb int, sorted bool) error {
 	sc.writes = slices.Grow(sc.writes[:0], nw)[:nw]
 	sc.branches = slices.Grow(sc.branches[:0], nb)[:nb]
 	s := writeSet{writes: sc.writes, branches: sc.branches}
-	s.fill(m, 0, -1, 0)
+	s.fill(m, wire.TopTxn, -1, 0)
 	var (
 		i, j  int32
 		found bool
@@ -208,11 +205,11 @@ func checkPooled(m *wire.TxnFields, nw, nb int, sorted bool) error {
 	return err
 }
 
-// count returns the number of writes of m.Txns[t] and of its nested
+// count returns the number of writes of m.Part(t) and of its nested
 // transactions, of their non-empty branches, and of the deletes among the
 // writes that cover a range.
 func count(m *wire.TxnFields, t int32) (writes, branches, ranges int) {
-	p := &m.Txns[t]
+	p := m.Part(t)
 	for _, ops := range [2][]wire.OpFields{p.Success, p.Failure} {
 		if len(ops) > 0 {
 			branches++
@@ -238,13 +235,13 @@ func count(m *wire.TxnFields, t int32) (writes, branches, ranges int) {
 	return writes, branches, ranges
 }
 
-// fill records the writes and branches of m.Txns[t], a transaction at
+// fill records the writes and branches of m.Part(t), a transaction at
 // position index of branch parent (-1 for the top), in the order etcd runs
 // them.
 func (s *writeSet) fill(m *wire.TxnFields, t, parent, index int32) {
 	txn := s.txns
 	s.txns++
-	p := &m.Txns[t]
+	p := m.Part(t)
 	for side, ops := range [2][]wire.OpFields{p.Success, p.Failure} {
 		if len(ops) == 0 {
 			continue

@@ -17,10 +17,8 @@ import (
 // validated transaction.
 func fieldsOf(m *pb.TxnRequest) *wire.TxnFields {
 	f := &wire.TxnFields{}
-	var add func(m *pb.TxnRequest) int32
-	add = func(m *pb.TxnRequest) int32 {
-		i := int32(len(f.Txns))
-		f.Txns = append(f.Txns, wire.TxnPart{})
+	var add func(m *pb.TxnRequest, i int32)
+	add = func(m *pb.TxnRequest, i int32) {
 		var parts [2][]wire.OpFields
 		for side, ops := range [2][]*pb.RequestOp{m.Success, m.Failure} {
 			for _, o := range ops {
@@ -33,15 +31,16 @@ func fieldsOf(m *pb.TxnRequest) *wire.TxnFields {
 				case *pb.RequestOp_RequestRange:
 					of.Kind, of.Range = wire.OpRange, wire.RangeFields{Key: r.RequestRange.Key, End: r.RequestRange.RangeEnd}
 				case *pb.RequestOp_RequestTxn:
-					of.Kind, of.Txn = wire.OpTxn, add(r.RequestTxn)
+					of.Kind, of.Txn = wire.OpTxn, int32(len(f.Nested))
+					f.Nested = append(f.Nested, wire.TxnPart{})
+					add(r.RequestTxn, of.Txn)
 				}
 				parts[side] = append(parts[side], of)
 			}
 		}
-		f.Txns[i].Success, f.Txns[i].Failure = parts[0], parts[1]
-		return i
+		f.Part(i).Success, f.Part(i).Failure = parts[0], parts[1]
 	}
-	add(m)
+	add(m, wire.TopTxn)
 	return f
 }
 
@@ -174,7 +173,7 @@ func TestSortedMatchesPairwise(t *testing.T) {
 	for range n {
 		msg := randomTxn(rng)
 		m := fieldsOf(msg)
-		nw, nb, ranges := count(m, 0)
+		nw, nb, ranges := count(m, wire.TopTxn)
 		if nw > pairwiseMax || nb > branchesMax {
 			t.Fatalf("generated %d writes in %d branches", nw, nb)
 		}

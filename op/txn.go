@@ -194,21 +194,21 @@ func (t Txn) checkedFields(maxOps int, mode wire.Mode) (wire.TxnFields, error) {
 }
 
 // fields validates the transaction (all but overlaps) into fields held in
-// three slices sized once: the transactions, the conditions and the
-// operations of the whole tree.
+// slices sized once: the conditions and the operations of the whole tree
+// and, if it has any, the nested transactions.
 func (t Txn) fields(maxOps int, mode wire.Mode) (wire.TxnFields, error) {
 	nt, nc, no := t.count()
 	b := fieldsBuilder{
-		f:     wire.TxnFields{Txns: make([]wire.TxnPart, 1, nt)},
+		f:     wire.TxnFields{Nested: make([]wire.TxnPart, 0, nt-1)},
 		conds: make([]wire.CompareFields, nc),
 		ops:   make([]wire.OpFields, no),
 		mode:  mode,
 	}
-	if err := b.txn(t, 0, maxOps); err != nil {
+	if err := b.txn(t, wire.TopTxn, maxOps); err != nil {
 		return wire.TxnFields{}, err
 	}
 	b.f.Serializable = true
-	top := &b.f.Txns[0]
+	top := &b.f.Top
 	for _, ops := range [2][]wire.OpFields{top.Success, top.Failure} {
 		for i := range ops {
 			if ops[i].Kind != wire.OpRange || !ops[i].Range.Serializable {
@@ -254,8 +254,8 @@ func (b *fieldsBuilder) takeOps(n int) []wire.OpFields {
 
 // txn checks each part of t against maxOps and, as etcd does, allows a
 // nested transaction only what is left: maxOps minus the largest part of
-// this one. It fills b.f.Txns[i].
-func (b *fieldsBuilder) txn(t Txn, i, maxOps int) error {
+// this one. It fills b.f.Part(i).
+func (b *fieldsBuilder) txn(t Txn, i int32, maxOps int) error {
 	largest := 0
 	for _, part := range [...]struct {
 		name string
@@ -281,7 +281,7 @@ func (b *fieldsBuilder) txn(t Txn, i, maxOps int) error {
 	}
 	p.Success = b.takeOps(len(t.then))
 	p.Failure = b.takeOps(len(t.els))
-	b.f.Txns[i] = p
+	*b.f.Part(i) = p
 	if err := b.opList("success", t.then, p.Success, maxOps); err != nil {
 		return err
 	}
@@ -313,9 +313,9 @@ func (b *fieldsBuilder) op(o Op, out *wire.OpFields, maxOps int) error {
 		b.f.Write = true
 	case KindTxn:
 		out.Kind = wire.OpTxn
-		out.Txn = int32(len(b.f.Txns))
-		b.f.Txns = append(b.f.Txns, wire.TxnPart{})
-		err = b.txn(o.txn, int(out.Txn), maxOps)
+		out.Txn = int32(len(b.f.Nested))
+		b.f.Nested = append(b.f.Nested, wire.TxnPart{})
+		err = b.txn(o.txn, out.Txn, maxOps)
 	default:
 		err = errs.Field("op", "op", "request", "empty operation; build one with Put, Get, Delete or Nested")
 	}

@@ -97,10 +97,7 @@ func (r *Delete) AppendWire(b []byte) []byte { return appendDelete(b, &r.Fields)
 // WireSize returns the encoded size, sizing every nested message once.
 func (r *Txn) WireSize() int {
 	if r.size == 0 {
-		if len(r.Fields.Txns) > 0 {
-			r.size = sizeTxn(&r.Fields, 0)
-		}
-		r.size++
+		r.size = sizeTxn(&r.Fields, wire.TopTxn) + 1
 	}
 	return r.size - 1
 }
@@ -108,10 +105,7 @@ func (r *Txn) WireSize() int {
 // AppendWire appends the encoded request to b.
 func (r *Txn) AppendWire(b []byte) []byte {
 	r.WireSize() // the sizes of the nested messages
-	if len(r.Fields.Txns) == 0 {
-		return b
-	}
-	return appendTxn(b, &r.Fields, 0)
+	return appendTxn(b, &r.Fields, wire.TopTxn)
 }
 
 // errSize is an internal inconsistency between the size and write passes.
@@ -272,7 +266,7 @@ func appendCompare(b []byte, m *wire.CompareFields) []byte {
 // scratch space the size of every nested transaction and operation
 // request for appendTxn.
 func sizeTxn(f *wire.TxnFields, t int32) int {
-	p := &f.Txns[t]
+	p := f.Part(t)
 	n := 0
 	for i := range p.Compare {
 		n += sizeMessage(txnCompare, sizeCompare(&p.Compare[i]))
@@ -312,7 +306,7 @@ func sizeOp(f *wire.TxnFields, o *wire.OpFields) int {
 }
 
 func appendTxn(b []byte, f *wire.TxnFields, t int32) []byte {
-	p := &f.Txns[t]
+	p := f.Part(t)
 	for i := range p.Compare {
 		c := &p.Compare[i]
 		b = appendMessageHeader(b, txnCompare, sizeCompare(c))

@@ -24,14 +24,11 @@ func CompareMessage(f *CompareFields) *pb.Compare {
 // TxnMessage builds the message of a validated transaction; it shares the
 // fields' bytes.
 func TxnMessage(f *TxnFields) *pb.TxnRequest {
-	if len(f.Txns) == 0 {
-		return &pb.TxnRequest{}
-	}
-	return txnMessage(f, 0)
+	return txnMessage(f, TopTxn)
 }
 
 func txnMessage(f *TxnFields, i int32) *pb.TxnRequest {
-	t := &f.Txns[i]
+	t := f.Part(i)
 	m := &pb.TxnRequest{}
 	if len(t.Compare) > 0 {
 		m.Compare = make([]*pb.Compare, len(t.Compare))

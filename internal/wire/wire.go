@@ -141,7 +141,7 @@ const (
 )
 
 // OpFields is one operation of a transaction: the fields of its kind, or
-// for OpTxn the index of the nested transaction in TxnFields.Txns. Size is
+// for OpTxn the index of the nested transaction in TxnFields.Nested. Size is
 // scratch space of the encoder (the request's encoded size).
 type OpFields struct {
 	Kind   OpKind
@@ -161,12 +161,26 @@ type TxnPart struct {
 	Size             int
 }
 
-// TxnFields is a validated transaction: Txns[0] is the top one, nested
-// ones follow in the order they were validated. Write says whether any
+// TxnFields is a validated transaction: Top, and the nested ones in the
+// order they were validated (a transaction without nested ones allocates
+// no slice of them). Write says whether any
 // operation, nested ones included, can change the store; Serializable
 // that the top transaction holds serializable ranges only (etcd's
 // IsTxnSerializable: a nested transaction is not one).
 type TxnFields struct {
-	Txns                []TxnPart
+	Top                 TxnPart
+	Nested              []TxnPart
 	Write, Serializable bool
+}
+
+// TopTxn is the index that Part maps to Top.
+const TopTxn int32 = -1
+
+// Part returns the transaction of index i: Top for TopTxn, a nested one
+// otherwise.
+func (f *TxnFields) Part(i int32) *TxnPart {
+	if i == TopTxn {
+		return &f.Top
+	}
+	return &f.Nested[i]
 }
