@@ -129,40 +129,49 @@ func invalid(field, reason string) error { return errs.Field("compare", "compare
 // Compile builds a fresh *pb.Compare.
 func (c Cond) Compile() (*pb.Compare, error) { return c.compile(wire.Copy) }
 
-// The no-copy compiler, for getcd's own packages (see internal/wire).
-func init() { wire.Cond = Cond.compile }
+// The no-copy compiler and the validated fields, for getcd's own packages
+// (see internal/wire).
+func init() {
+	wire.Cond = Cond.compile
+	wire.CondOf = Cond.fields
+}
 
 func (c Cond) compile(m wire.Mode) (*pb.Compare, error) {
+	f, err := c.fields(m)
+	if err != nil {
+		return nil, err
+	}
+	return wire.CompareMessage(&f), nil
+}
+
+// fields validates the condition and returns its fields.
+func (c Cond) fields(m wire.Mode) (wire.CompareFields, error) {
 	if c.target == 0 {
-		return nil, invalid("target", "empty condition; build one with Key(k).Value(...) or the like")
+		return wire.CompareFields{}, invalid("target", "empty condition; build one with Key(k).Value(...) or the like")
 	}
 	key, end, err := c.s.compile(m)
 	if err != nil {
-		return nil, err
+		return wire.CompareFields{}, err
 	}
 	res, n, err := c.result()
 	if err != nil {
-		return nil, err
+		return wire.CompareFields{}, err
 	}
-	cmp := &pb.Compare{Result: res, Key: key, RangeEnd: end}
+	f := wire.CompareFields{Result: int32(res), Key: key, End: end}
 	switch c.target {
 	case targetValue:
-		cmp.Target = pb.Compare_VALUE
-		cmp.TargetUnion = &pb.Compare_Value{Value: m.Bytes(c.value)}
+		f.Target = int32(pb.Compare_VALUE)
+		f.Value = m.Bytes(c.value)
 	case targetVersion:
-		cmp.Target = pb.Compare_VERSION
-		cmp.TargetUnion = &pb.Compare_Version{Version: n}
+		f.Target, f.N = int32(pb.Compare_VERSION), n
 	case targetCreate:
-		cmp.Target = pb.Compare_CREATE
-		cmp.TargetUnion = &pb.Compare_CreateRevision{CreateRevision: n}
+		f.Target, f.N = int32(pb.Compare_CREATE), n
 	case targetMod:
-		cmp.Target = pb.Compare_MOD
-		cmp.TargetUnion = &pb.Compare_ModRevision{ModRevision: n}
+		f.Target, f.N = int32(pb.Compare_MOD), n
 	case targetLease:
-		cmp.Target = pb.Compare_LEASE
-		cmp.TargetUnion = &pb.Compare_Lease{Lease: n}
+		f.Target, f.N = int32(pb.Compare_LEASE), n
 	}
-	return cmp, nil
+	return f, nil
 }
 
 // result maps the operator to etcd's CompareResult, rewriting >= and <= on

@@ -71,8 +71,8 @@ func (c codecCase) compile() (proto.Message, error) {
 // request is the case as conn gives it to the codec.
 func (c codecCase) request() (codec.Message, error) {
 	if c.txn != nil {
-		m, err := txnWire(*c.txn, true)
-		return &codec.Txn{Msg: m}, err
+		f, err := txnFields(*c.txn, true)
+		return &codec.Txn{Fields: f}, err
 	}
 	switch c.resp.(type) {
 	case *pb.PutResponse:

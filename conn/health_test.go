@@ -16,14 +16,37 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/internal/codec"
 	"github.com/getcd/getcd/internal/wire"
+	"github.com/getcd/getcd/op"
 )
+
+// codecTxn is a transaction as Conn.Txn gives it to the codec, and whether
+// it writes.
+func codecTxn(t *testing.T, txn op.Txn) (*codec.Txn, bool) {
+	t.Helper()
+	f, err := txnFields(txn, wire.Alias)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &codec.Txn{Fields: f}, f.Write
+}
 
 func TestRequireLeader(t *testing.T) {
 	linTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: &pb.RangeRequest{Key: []byte("a")}}}}}
 	serTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{RequestRange: &pb.RangeRequest{Key: []byte("a"), Serializable: true}}}}}
 	nestedTxn := &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestTxn{RequestTxn: serTxn}}}}
+	linGet, serGet := op.Get(kv.New().WithKey("a")), op.Get(kv.New().WithKey("a").WithSerializable())
+	codecLin, linWrite := codecTxn(t, op.NewTxn().Then(linGet))
+	codecSer, serWrite := codecTxn(t, op.NewTxn().Then(serGet).Else(serGet))
+	codecNested, nestedWrite := codecTxn(t, op.NewTxn().Then(op.Nested(op.NewTxn().Then(serGet))))
+	codecElse, elseWrite := codecTxn(t, op.NewTxn().Then(serGet).Else(linGet))
+	codecPut, putWrite := codecTxn(t, op.NewTxn().Then(serGet).Else(op.Nested(op.NewTxn().Else(op.Put(kv.New().WithKey("a"))))))
+	codecEmpty, emptyWrite := codecTxn(t, op.NewTxn())
+	if linWrite || serWrite || nestedWrite || elseWrite || emptyWrite || !putWrite {
+		t.Fatalf("writes: %v %v %v %v %v %v, want only the put's", linWrite, serWrite, nestedWrite, elseWrite, emptyWrite, putWrite)
+	}
 	for _, tc := range []struct {
 		method string
 		req    any
@@ -35,10 +58,13 @@ func TestRequireLeader(t *testing.T) {
 		{MethodRange, &codec.Range{Fields: wire.RangeFields{Key: []byte("a"), Serializable: true}}, false, false},
 		{MethodPut, &codec.Put{}, true, true},
 		{MethodDeleteRange, &codec.Delete{}, true, true},
-		{MethodTxn, &codec.Txn{Msg: linTxn}, false, true},
-		{MethodTxn, &codec.Txn{Msg: serTxn}, false, false},
-		{MethodTxn, &codec.Txn{Msg: nestedTxn}, false, true},
-		{MethodTxn, &codec.Txn{Msg: serTxn}, true, true},
+		{MethodTxn, codecLin, linWrite, true},
+		{MethodTxn, codecSer, serWrite, false},
+		{MethodTxn, codecNested, nestedWrite, true}, // etcd counts a nested txn as not serializable
+		{MethodTxn, codecElse, elseWrite, true},
+		{MethodTxn, codecPut, putWrite, true},
+		{MethodTxn, codecEmpty, emptyWrite, false}, // no operation: nothing but serializable ranges
+		{MethodTxn, codecSer, true, true},
 		{MethodRange, &pb.RangeRequest{Key: []byte("a")}, false, true},
 		{MethodRange, &pb.RangeRequest{Key: []byte("a"), Serializable: true}, false, false},
 		{MethodPut, &pb.PutRequest{}, true, true},

@@ -62,11 +62,12 @@ func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error
 // Txn runs a transaction. Only a transaction that can write is treated as
 // a write when its outcome is unknown.
 func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
+	if c.usesCodec() {
+		f, err := txnFields(t, wire.Alias)
+		return codecUnary(c, ctx, t.Timeout(), MethodTxn, f.Write, codec.Txn{Fields: f}, err, decodeTxn)
+	}
 	m, err := txnWire(t, wire.Alias)
 	write := err == nil && hasWrite(m)
-	if c.usesCodec() {
-		return codecUnary(c, ctx, t.Timeout(), MethodTxn, write, codec.Txn{Msg: m}, err, decodeTxn)
-	}
 	return unary(c, ctx, t.Timeout(), MethodTxn, write, m, err, &pb.TxnResponse{}, txnResponse)
 }
 
@@ -88,6 +89,7 @@ var (
 	rangeFields  = wire.RangeOf.(func(kv.Request, wire.Mode) (wire.RangeFields, error))
 	putFields    = wire.PutOf.(func(kv.Request, wire.Mode) (wire.PutFields, error))
 	deleteFields = wire.DeleteOf.(func(kv.Request, wire.Mode) (wire.DeleteFields, error))
+	txnFields    = wire.TxnOf.(func(op.Txn, wire.Mode) (wire.TxnFields, error))
 )
 
 // unary runs one compiled request: compile error first, then the

@@ -51,7 +51,7 @@ func requireLeader(method string, req any, write bool) bool {
 		case *pb.TxnRequest:
 			return write || !txnSerializable(t)
 		case *codec.Txn:
-			return write || !txnSerializable(t.Msg)
+			return write || !t.Fields.Serializable
 		}
 		return true
 	case "/etcdserverpb.Cluster/MemberList":

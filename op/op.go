@@ -77,46 +77,34 @@ func (o Op) Kind() Kind { return o.kind }
 func (o Op) Request() kv.Request { return o.req }
 
 // Compile builds a fresh *pb.RequestOp. A nested transaction is checked as
-// Txn.Compile checks one, overlapping writes included.
+// Txn.Compile checks one, overlapping writes included, against
+// DefaultMaxOps.
 func (o Op) Compile() (*pb.RequestOp, error) {
-	m, err := o.compile(DefaultMaxOps, wire.Copy)
-	if err != nil {
-		return nil, err
-	}
-	if t := m.GetRequestTxn(); t != nil {
-		if err := checkOverlaps(t); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
-}
-
-func (o Op) compile(maxOps int, mode wire.Mode) (*pb.RequestOp, error) {
 	switch o.kind {
 	case KindPut:
-		m, err := putWire(o.req, mode)
+		m, err := putWire(o.req, wire.Copy)
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestPut{RequestPut: m}}, nil
 	case KindGet:
-		m, err := rangeWire(o.req, mode)
+		m, err := rangeWire(o.req, wire.Copy)
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestRange{RequestRange: m}}, nil
 	case KindDelete:
-		m, err := deleteWire(o.req, mode)
+		m, err := deleteWire(o.req, wire.Copy)
 		if err != nil {
 			return nil, err
 		}
 		return &pb.RequestOp{Request: &pb.RequestOp_RequestDeleteRange{RequestDeleteRange: m}}, nil
 	case KindTxn:
-		m, err := o.txn.compile(maxOps, mode)
+		f, err := o.txn.checkedFields(DefaultMaxOps, wire.Copy)
 		if err != nil {
 			return nil, err
 		}
-		return &pb.RequestOp{Request: &pb.RequestOp_RequestTxn{RequestTxn: m}}, nil
+		return &pb.RequestOp{Request: &pb.RequestOp_RequestTxn{RequestTxn: wire.TxnMessage(&f)}}, nil
 	}
 	return nil, errs.Field("op", "op", "request", "empty operation; build one with Put, Get, Delete or Nested")
 }

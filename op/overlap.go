@@ -9,7 +9,7 @@ import (
 	"slices"
 	"sync"
 
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"github.com/getcd/getcd/internal/wire"
 )
 
 // The check that no branch writes a key twice (see "Writes that overlap" in
@@ -65,11 +65,11 @@ const (
 
 // checkOverlaps returns an *OverlapError when two writes of m may run
 // together and write a common key.
-func checkOverlaps(m *pb.TxnRequest) error {
+func checkOverlaps(m *wire.TxnFields) error {
 	if done, err := checkFlat(m); done {
 		return err
 	}
-	nw, nb, ranges := count(m)
+	nw, nb, ranges := count(m, wire.TopTxn)
 	switch {
 	case nw < 2:
 		return nil
@@ -85,34 +85,34 @@ const flatMax = 8
 // checkFlat checks m straight from the message when neither branch holds a
 // nested transaction or more than flatMax operations; done is false
 // otherwise.
-func checkFlat(m *pb.TxnRequest) (done bool, err error) {
-	if len(m.Success) > flatMax || len(m.Failure) > flatMax {
+func checkFlat(m *wire.TxnFields) (done bool, err error) {
+	top := &m.Top
+	if len(top.Success) > flatMax || len(top.Failure) > flatMax {
 		return false, nil
 	}
-	if done, err = checkFlatBranch(m.Success, false); err != nil || !done {
+	if done, err = checkFlatBranch(top.Success, false); err != nil || !done {
 		return done, err
 	}
-	return checkFlatBranch(m.Failure, true)
+	return checkFlatBranch(top.Failure, true)
 }
 
-func checkFlatBranch(ops []*pb.RequestOp, failure bool) (done bool, err error) {
+func checkFlatBranch(ops []wire.OpFields, failure bool) (done bool, err error) {
 	if len(ops) < 2 {
-		if len(ops) == 1 {
-			if _, nested := ops[0].Request.(*pb.RequestOp_RequestTxn); nested {
-				return false, nil
-			}
+		if len(ops) == 1 && ops[0].Kind == wire.OpTxn {
+			return false, nil
 		}
 		return true, nil
 	}
 	var buf [flatMax]write
 	w := buf[:0]
-	for i, o := range ops {
-		switch r := o.Request.(type) {
-		case *pb.RequestOp_RequestPut:
-			w = append(w, write{key: r.RequestPut.Key, index: int32(i), put: true})
-		case *pb.RequestOp_RequestDeleteRange:
-			w = append(w, write{key: r.RequestDeleteRange.Key, end: r.RequestDeleteRange.RangeEnd, index: int32(i)})
-		case *pb.RequestOp_RequestTxn:
+	for i := range ops {
+		o := &ops[i]
+		switch o.Kind {
+		case wire.OpPut:
+			w = append(w, write{key: o.Put.Key, index: int32(i), put: true})
+		case wire.OpDelete:
+			w = append(w, write{key: o.Delete.Key, end: o.Delete.End, index: int32(i)})
+		case wire.OpTxn:
 			return false, nil
 		}
 	}
@@ -127,11 +127,11 @@ func checkFlatBranch(ops []*pb.RequestOp, failure bool) (done bool, err error) {
 	return true, nil
 }
 
-func checkPairwise(m *pb.TxnRequest, nw, nb int) error {
+func checkPairwise(m *wire.TxnFields, nw, nb int) error {
 	var wbuf [pairwiseMax]write
 	var bbuf [branchesMax]branch
 	s := writeSet{writes: wbuf[:nw], branches: bbuf[:nb]}
-	s.fill(m, -1, 0)
+	s.fill(m, wire.TopTxn, -1, 0)
 	w := s.writes
 	for j := 1; j < len(w); j++ {
 		b := &w[j]
@@ -176,12 +176,12 @@ const scratchKeep = 1 << 12
 
 // checkPooled checks big transactions; sorted says whether more than
 // scanMax deletes cover a range.
-func checkPooled(m *pb.TxnRequest, nw, nb int, sorted bool) error {
+func checkPooled(m *wire.TxnFields, nw, nb int, sorted bool) error {
 	sc := scratchPool.Get().(*scratch)
 	sc.writes = slices.Grow(sc.writes[:0], nw)[:nw]
 	sc.branches = slices.Grow(sc.branches[:0], nb)[:nb]
 	s := writeSet{writes: sc.writes, branches: sc.branches}
-	s.fill(m, -1, 0)
+	s.fill(m, wire.TopTxn, -1, 0)
 	var (
 		i, j  int32
 		found bool
@@ -205,25 +205,27 @@ func checkPooled(m *pb.TxnRequest, nw, nb int, sorted bool) error {
 	return err
 }
 
-// count returns the number of writes of m and of its nested transactions,
-// of their non-empty branches, and of the deletes among the writes that
-// cover a range.
-func count(m *pb.TxnRequest) (writes, branches, ranges int) {
-	for _, ops := range [2][]*pb.RequestOp{m.Success, m.Failure} {
+// count returns the number of writes of m.Part(t) and of its nested
+// transactions, of their non-empty branches, and of the deletes among the
+// writes that cover a range.
+func count(m *wire.TxnFields, t int32) (writes, branches, ranges int) {
+	p := m.Part(t)
+	for _, ops := range [2][]wire.OpFields{p.Success, p.Failure} {
 		if len(ops) > 0 {
 			branches++
 		}
-		for _, o := range ops {
-			switch r := o.Request.(type) {
-			case *pb.RequestOp_RequestPut:
+		for i := range ops {
+			o := &ops[i]
+			switch o.Kind {
+			case wire.OpPut:
 				writes++
-			case *pb.RequestOp_RequestDeleteRange:
+			case wire.OpDelete:
 				writes++
-				if len(r.RequestDeleteRange.RangeEnd) > 0 {
+				if len(o.Delete.End) > 0 {
 					ranges++
 				}
-			case *pb.RequestOp_RequestTxn:
-				w, b, n := count(r.RequestTxn)
+			case wire.OpTxn:
+				w, b, n := count(m, o.Txn)
 				writes += w
 				branches += b
 				ranges += n
@@ -233,12 +235,14 @@ func count(m *pb.TxnRequest) (writes, branches, ranges int) {
 	return writes, branches, ranges
 }
 
-// fill records the writes and branches of m, a transaction at position index
-// of branch parent (-1 for the top), in the order etcd runs them.
-func (s *writeSet) fill(m *pb.TxnRequest, parent, index int32) {
+// fill records the writes and branches of m.Part(t), a transaction at
+// position index of branch parent (-1 for the top), in the order etcd runs
+// them.
+func (s *writeSet) fill(m *wire.TxnFields, t, parent, index int32) {
 	txn := s.txns
 	s.txns++
-	for side, ops := range [2][]*pb.RequestOp{m.Success, m.Failure} {
+	p := m.Part(t)
+	for side, ops := range [2][]wire.OpFields{p.Success, p.Failure} {
 		if len(ops) == 0 {
 			continue
 		}
@@ -249,17 +253,17 @@ func (s *writeSet) fill(m *pb.TxnRequest, parent, index int32) {
 			depth = s.branches[parent].depth + 1
 		}
 		s.branches[b] = branch{parent: parent, txn: txn, depth: depth, index: index, failure: side == 1}
-		for i, o := range ops {
-			switch r := o.Request.(type) {
-			case *pb.RequestOp_RequestPut:
-				s.writes[s.nw] = write{key: r.RequestPut.Key, branch: b, index: int32(i), put: true}
+		for i := range ops {
+			o := &ops[i]
+			switch o.Kind {
+			case wire.OpPut:
+				s.writes[s.nw] = write{key: o.Put.Key, branch: b, index: int32(i), put: true}
 				s.nw++
-			case *pb.RequestOp_RequestDeleteRange:
-				d := r.RequestDeleteRange
-				s.writes[s.nw] = write{key: d.Key, end: d.RangeEnd, branch: b, index: int32(i)}
+			case wire.OpDelete:
+				s.writes[s.nw] = write{key: o.Delete.Key, end: o.Delete.End, branch: b, index: int32(i)}
 				s.nw++
-			case *pb.RequestOp_RequestTxn:
-				s.fill(r.RequestTxn, b, int32(i))
+			case wire.OpTxn:
+				s.fill(m, o.Txn, b, int32(i))
 			}
 		}
 	}

@@ -10,7 +10,39 @@ import (
 
 	"github.com/getcd/getcd/compare"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/wire"
 )
+
+// fieldsOf gives the fields of a transaction message, as the check sees a
+// validated transaction.
+func fieldsOf(m *pb.TxnRequest) *wire.TxnFields {
+	f := &wire.TxnFields{}
+	var add func(m *pb.TxnRequest, i int32)
+	add = func(m *pb.TxnRequest, i int32) {
+		var parts [2][]wire.OpFields
+		for side, ops := range [2][]*pb.RequestOp{m.Success, m.Failure} {
+			for _, o := range ops {
+				var of wire.OpFields
+				switch r := o.Request.(type) {
+				case *pb.RequestOp_RequestPut:
+					of.Kind, of.Put = wire.OpPut, wire.PutFields{Key: r.RequestPut.Key, Value: r.RequestPut.Value}
+				case *pb.RequestOp_RequestDeleteRange:
+					of.Kind, of.Delete = wire.OpDelete, wire.DeleteFields{Key: r.RequestDeleteRange.Key, End: r.RequestDeleteRange.RangeEnd}
+				case *pb.RequestOp_RequestRange:
+					of.Kind, of.Range = wire.OpRange, wire.RangeFields{Key: r.RequestRange.Key, End: r.RequestRange.RangeEnd}
+				case *pb.RequestOp_RequestTxn:
+					of.Kind, of.Txn = wire.OpTxn, int32(len(f.Nested))
+					f.Nested = append(f.Nested, wire.TxnPart{})
+					add(r.RequestTxn, of.Txn)
+				}
+				parts[side] = append(parts[side], of)
+			}
+		}
+		f.Part(i).Success, f.Part(i).Failure = parts[0], parts[1]
+	}
+	add(m, wire.TopTxn)
+	return f
+}
 
 // checkShapes are compiled transactions of several shapes, all valid, for
 // the allocation test and the benchmark of the check alone.
@@ -44,11 +76,14 @@ func checkShapes(tb testing.TB) []checkShape {
 	}
 	var out []checkShape
 	for _, tc := range txns {
-		m, err := tc.txn.Compile()
+		if _, err := tc.txn.Compile(); err != nil {
+			tb.Fatalf("%s: %v", tc.name, err)
+		}
+		f, err := tc.txn.fields(DefaultMaxOps, wire.Alias)
 		if err != nil {
 			tb.Fatalf("%s: %v", tc.name, err)
 		}
-		out = append(out, checkShape{tc.name, tc.txn, m, tc.pooled})
+		out = append(out, checkShape{tc.name, tc.txn, &f, tc.pooled})
 	}
 	return out
 }
@@ -56,7 +91,7 @@ func checkShapes(tb testing.TB) []checkShape {
 type checkShape struct {
 	name   string
 	txn    Txn
-	m      *pb.TxnRequest
+	m      *wire.TxnFields
 	pooled bool // checked in memory from the pool
 }
 
@@ -136,8 +171,9 @@ func TestSortedMatchesPairwise(t *testing.T) {
 		n = 200000
 	}
 	for range n {
-		m := randomTxn(rng)
-		nw, nb, ranges := count(m)
+		msg := randomTxn(rng)
+		m := fieldsOf(msg)
+		nw, nb, ranges := count(m, wire.TopTxn)
 		if nw > pairwiseMax || nb > branchesMax {
 			t.Fatalf("generated %d writes in %d branches", nw, nb)
 		}
@@ -146,18 +182,18 @@ func TestSortedMatchesPairwise(t *testing.T) {
 		}
 		a, b := checkPairwise(m, nw, nb), checkPooled(m, nw, nb, true)
 		if (a == nil) != (b == nil) || (a != nil && a.Error() != b.Error()) {
-			t.Fatalf("pairwise: %v\nsorted: %v\ntxn: %v", a, b, m)
+			t.Fatalf("pairwise: %v\nsorted: %v\ntxn: %v", a, b, msg)
 		}
 		if ranges <= scanMax {
 			hashed++
 			if c := checkPooled(m, nw, nb, false); (a == nil) != (c == nil) || (a != nil && a.Error() != c.Error()) {
-				t.Fatalf("pairwise: %v\nhashed: %v\ntxn: %v", a, c, m)
+				t.Fatalf("pairwise: %v\nhashed: %v\ntxn: %v", a, c, msg)
 			}
 		}
 		if done, f := checkFlat(m); done {
 			flat++
 			if (a == nil) != (f == nil) || (a != nil && a.Error() != f.Error()) {
-				t.Fatalf("pairwise: %v\nflat: %v\ntxn: %v", a, f, m)
+				t.Fatalf("pairwise: %v\nflat: %v\ntxn: %v", a, f, msg)
 			}
 		}
 		if a != nil {

@@ -148,80 +148,178 @@ func (t Txn) ElseOps() []Op { return append([]Op(nil), t.els...) }
 // Compile builds a fresh *pb.TxnRequest.
 func (t Txn) Compile() (*pb.TxnRequest, error) { return t.compileTop(wire.Copy) }
 
-// The no-copy compiler, for getcd's own packages (see internal/wire): in
-// wire.Alias mode keys and values in the message share memory with the
-// builders' strings and must not be written.
-func init() { wire.Txn = Txn.compileTop }
+// The no-copy compiler and the validated fields, for getcd's own packages
+// (see internal/wire): in wire.Alias mode keys and values share memory
+// with the builders' strings and must not be written.
+func init() {
+	wire.Txn = Txn.compileTop
+	wire.TxnOf = Txn.fieldsTop
+}
 
 func (t Txn) compileTop(mode wire.Mode) (*pb.TxnRequest, error) {
+	f, err := t.fieldsTop(mode)
+	if err != nil {
+		return nil, err
+	}
+	return wire.TxnMessage(&f), nil
+}
+
+// fieldsTop validates the transaction, overlapping writes included, and
+// returns its fields.
+func (t Txn) fieldsTop(mode wire.Mode) (wire.TxnFields, error) {
 	if t.timeout < 0 {
-		return nil, errs.Field("op", "txn", "timeout", "must not be negative, got "+t.timeout.String())
+		return wire.TxnFields{}, errs.Field("op", "txn", "timeout", "must not be negative, got "+t.timeout.String())
 	}
 	if t.maxOps < 0 {
-		return nil, errs.Field("op", "txn", "max_ops", errs.Negative(int64(t.maxOps)))
+		return wire.TxnFields{}, errs.Field("op", "txn", "max_ops", errs.Negative(int64(t.maxOps)))
 	}
 	limit := t.maxOps
 	if limit == 0 {
 		limit = DefaultMaxOps
 	}
-	m, err := t.compile(limit, mode)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOverlaps(m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return t.checkedFields(limit, mode)
 }
 
-// compile checks each part against maxOps and, as etcd does, allows a nested
-// transaction only what is left: maxOps minus the largest part of this one.
-func (t Txn) compile(maxOps int, mode wire.Mode) (*pb.TxnRequest, error) {
+// checkedFields validates the transaction against maxOps, overlapping
+// writes included, and returns its fields.
+func (t Txn) checkedFields(maxOps int, mode wire.Mode) (wire.TxnFields, error) {
+	f, err := t.fields(maxOps, mode)
+	if err != nil {
+		return wire.TxnFields{}, err
+	}
+	if err := checkOverlaps(&f); err != nil {
+		return wire.TxnFields{}, err
+	}
+	return f, nil
+}
+
+// fields validates the transaction (all but overlaps) into fields held in
+// slices sized once: the conditions and the operations of the whole tree
+// and, if it has any, the nested transactions.
+func (t Txn) fields(maxOps int, mode wire.Mode) (wire.TxnFields, error) {
+	nt, nc, no := t.count()
+	b := fieldsBuilder{
+		f:     wire.TxnFields{Nested: make([]wire.TxnPart, 0, nt-1)},
+		conds: make([]wire.CompareFields, nc),
+		ops:   make([]wire.OpFields, no),
+		mode:  mode,
+	}
+	if err := b.txn(t, wire.TopTxn, maxOps); err != nil {
+		return wire.TxnFields{}, err
+	}
+	b.f.Serializable = true
+	top := &b.f.Top
+	for _, ops := range [2][]wire.OpFields{top.Success, top.Failure} {
+		for i := range ops {
+			if ops[i].Kind != wire.OpRange || !ops[i].Range.Serializable {
+				b.f.Serializable = false
+			}
+		}
+	}
+	return b.f, nil
+}
+
+// count returns the number of transactions (t and the nested ones),
+// conditions and operations in t.
+func (t Txn) count() (txns, conds, ops int) {
+	txns, conds, ops = 1, len(t.conds), len(t.then)+len(t.els)
+	for _, part := range [2][]Op{t.then, t.els} {
+		for _, o := range part {
+			if o.kind == KindTxn {
+				a, b, c := o.txn.count()
+				txns, conds, ops = txns+a, conds+b, ops+c
+			}
+		}
+	}
+	return txns, conds, ops
+}
+
+// fieldsBuilder fills a TxnFields, handing out windows of conds and ops.
+type fieldsBuilder struct {
+	f      wire.TxnFields
+	conds  []wire.CompareFields
+	ops    []wire.OpFields
+	nc, no int // used lengths of conds and ops
+	mode   wire.Mode
+}
+
+func (b *fieldsBuilder) takeOps(n int) []wire.OpFields {
+	if n == 0 {
+		return nil
+	}
+	w := b.ops[b.no : b.no+n : b.no+n]
+	b.no += n
+	return w
+}
+
+// txn checks each part of t against maxOps and, as etcd does, allows a
+// nested transaction only what is left: maxOps minus the largest part of
+// this one. It fills b.f.Part(i).
+func (b *fieldsBuilder) txn(t Txn, i int32, maxOps int) error {
 	largest := 0
 	for _, part := range [...]struct {
 		name string
 		n    int
 	}{{"compare", len(t.conds)}, {"success", len(t.then)}, {"failure", len(t.els)}} {
 		if part.n > maxOps {
-			return nil, errs.FieldErr("op", "txn", part.name, strconv.Itoa(part.n)+" entries exceed the limit of "+strconv.Itoa(maxOps)+" (etcd --max-txn-ops; see WithMaxOps)", ErrTooManyOps)
+			return errs.FieldErr("op", "txn", part.name, strconv.Itoa(part.n)+" entries exceed the limit of "+strconv.Itoa(maxOps)+" (etcd --max-txn-ops; see WithMaxOps)", ErrTooManyOps)
 		}
 		largest = max(largest, part.n)
 	}
 	maxOps -= largest // the budget of nested transactions
-	req := &pb.TxnRequest{}
-	if len(t.conds) > 0 {
-		req.Compare = make([]*pb.Compare, len(t.conds))
-		for i, c := range t.conds {
-			m, err := compileCond(c, mode)
+	var p wire.TxnPart
+	if n := len(t.conds); n > 0 {
+		p.Compare = b.conds[b.nc : b.nc+n : b.nc+n]
+		b.nc += n
+		for j, c := range t.conds {
+			f, err := condFields(c, b.mode)
 			if err != nil {
-				return nil, errs.At("op", "txn", "compare["+strconv.Itoa(i)+"]", err)
+				return errs.At("op", "txn", "compare["+strconv.Itoa(j)+"]", err)
 			}
-			req.Compare[i] = m
+			p.Compare[j] = f
 		}
 	}
-	var err error
-	if req.Success, err = compileOps("success", t.then, maxOps, mode); err != nil {
-		return nil, err
+	p.Success = b.takeOps(len(t.then))
+	p.Failure = b.takeOps(len(t.els))
+	*b.f.Part(i) = p
+	if err := b.opList("success", t.then, p.Success, maxOps); err != nil {
+		return err
 	}
-	if req.Failure, err = compileOps("failure", t.els, maxOps, mode); err != nil {
-		return nil, err
-	}
-	return req, nil
+	return b.opList("failure", t.els, p.Failure, maxOps)
 }
 
-func compileOps(name string, ops []Op, maxOps int, mode wire.Mode) ([]*pb.RequestOp, error) {
-	if len(ops) == 0 {
-		return nil, nil
-	}
-	out := make([]*pb.RequestOp, len(ops))
-	for i, o := range ops {
-		m, err := o.compile(maxOps, mode)
-		if err != nil {
-			return nil, errs.At("op", "txn", name+"["+strconv.Itoa(i)+"]", err)
+func (b *fieldsBuilder) opList(name string, ops []Op, out []wire.OpFields, maxOps int) error {
+	for j, o := range ops {
+		if err := b.op(o, &out[j], maxOps); err != nil {
+			return errs.At("op", "txn", name+"["+strconv.Itoa(j)+"]", err)
 		}
-		out[i] = m
 	}
-	return out, nil
+	return nil
+}
+
+func (b *fieldsBuilder) op(o Op, out *wire.OpFields, maxOps int) error {
+	var err error
+	switch o.kind {
+	case KindPut:
+		out.Kind = wire.OpPut
+		out.Put, err = putFields(o.req, b.mode)
+		b.f.Write = true
+	case KindGet:
+		out.Kind = wire.OpRange
+		out.Range, err = rangeFields(o.req, b.mode)
+	case KindDelete:
+		out.Kind = wire.OpDelete
+		out.Delete, err = deleteFields(o.req, b.mode)
+		b.f.Write = true
+	case KindTxn:
+		out.Kind = wire.OpTxn
+		out.Txn = int32(len(b.f.Nested))
+		b.f.Nested = append(b.f.Nested, wire.TxnPart{})
+		err = b.txn(o.txn, out.Txn, maxOps)
+	default:
+		err = errs.Field("op", "op", "request", "empty operation; build one with Put, Get, Delete or Nested")
+	}
+	return err
 }
 
 // appendClipped appends src to a copy-on-write view of dst: dst is clipped

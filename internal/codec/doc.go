@@ -3,8 +3,10 @@
 // messages on both sides of a call:
 //
 //   - Requests are written straight into the protobuf wire format with
-//     protowire from the builders' no-copy compile (see internal/wire): a
-//     size pass records the length of every nested message once, a write
+//     protowire from the builders' validated fields (see internal/wire;
+//     a transaction's conditions, operations and nested transactions
+//     included), with no message in between: a size pass records the
+//     length of every nested message once, a write
 //     pass fills one buffer of exactly that size (taken from gRPC's buffer
 //     pool when it is large enough to be worth pooling, as gRPC's own codec
 //     does).

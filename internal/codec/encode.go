@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/getcd/getcd/internal/wire"
@@ -54,12 +53,12 @@ type Delete struct {
 	size   int // encoded size plus one, once computed
 }
 
-// Txn is a transaction as the builders' aliasing compile built it; the
-// message is only read.
+// Txn is a transaction as the builders validated it: its conditions and
+// operations, nested transactions included, as plain fields. WireSize
+// keeps the sizes of the nested messages in the fields' scratch space.
 type Txn struct {
-	Msg   *pb.TxnRequest
-	size  int   // encoded size plus one, once computed
-	sizes []int // lengths of the nested messages, in write order
+	Fields wire.TxnFields
+	size   int // encoded size plus one, once computed
 }
 
 // WireSize returns the encoded size.
@@ -98,11 +97,7 @@ func (r *Delete) AppendWire(b []byte) []byte { return appendDelete(b, &r.Fields)
 // WireSize returns the encoded size, sizing every nested message once.
 func (r *Txn) WireSize() int {
 	if r.size == 0 {
-		r.sizes = r.sizes[:0]
-		if r.Msg != nil {
-			r.size = sizeTxn(r.Msg, &r.sizes)
-		}
-		r.size++
+		r.size = sizeTxn(&r.Fields, wire.TopTxn) + 1
 	}
 	return r.size - 1
 }
@@ -110,29 +105,7 @@ func (r *Txn) WireSize() int {
 // AppendWire appends the encoded request to b.
 func (r *Txn) AppendWire(b []byte) []byte {
 	r.WireSize() // the sizes of the nested messages
-	if r.Msg == nil {
-		return b
-	}
-	i := 0
-	return appendTxn(b, r.Msg, r.sizes, &i)
-}
-
-// The fields of the messages nested in a transaction.
-
-func rangeOf(m *pb.RangeRequest) wire.RangeFields {
-	return wire.RangeFields{Key: m.Key, End: m.RangeEnd, Limit: m.Limit, Revision: m.Revision,
-		SortOrder: int32(m.SortOrder), SortTarget: int32(m.SortTarget),
-		Serializable: m.Serializable, KeysOnly: m.KeysOnly, CountOnly: m.CountOnly,
-		MinModRevision: m.MinModRevision, MaxModRevision: m.MaxModRevision,
-		MinCreateRevision: m.MinCreateRevision, MaxCreateRevision: m.MaxCreateRevision}
-}
-
-func putOf(m *pb.PutRequest) wire.PutFields {
-	return wire.PutFields{Key: m.Key, Value: m.Value, Lease: m.Lease, PrevKV: m.PrevKv, IgnoreValue: m.IgnoreValue, IgnoreLease: m.IgnoreLease}
-}
-
-func deleteOf(m *pb.DeleteRangeRequest) wire.DeleteFields {
-	return wire.DeleteFields{Key: m.Key, End: m.RangeEnd, PrevKV: m.PrevKv}
+	return appendTxn(b, &r.Fields, wire.TopTxn)
 }
 
 // errSize is an internal inconsistency between the size and write passes.
@@ -246,22 +219,22 @@ func appendDelete(b []byte, m *wire.DeleteFields) []byte {
 	return appendBool(b, deletePrevKV, m.PrevKV)
 }
 
-// sizeCompare is the size of a condition. A member of the target_union
-// oneof is written whenever it is set, even with a zero value.
-func sizeCompare(m *pb.Compare) int {
+// sizeCompare is the size of a condition. The target_union member of the
+// target is written even with a zero value.
+func sizeCompare(m *wire.CompareFields) int {
 	n := sizeVarint(cmpResult, uint64(int64(m.Result))) + sizeVarint(cmpTarget, uint64(int64(m.Target))) +
-		sizeBytes(cmpKey, m.Key) + sizeBytes(cmpRangeEnd, m.RangeEnd)
-	switch u := m.TargetUnion.(type) {
-	case *pb.Compare_Version:
-		n += protowire.SizeTag(cmpVersion) + protowire.SizeVarint(uint64(u.Version))
-	case *pb.Compare_CreateRevision:
-		n += protowire.SizeTag(cmpCreate) + protowire.SizeVarint(uint64(u.CreateRevision))
-	case *pb.Compare_ModRevision:
-		n += protowire.SizeTag(cmpMod) + protowire.SizeVarint(uint64(u.ModRevision))
-	case *pb.Compare_Value:
-		n += protowire.SizeTag(cmpValue) + protowire.SizeBytes(len(u.Value))
-	case *pb.Compare_Lease:
-		n += protowire.SizeTag(cmpLease) + protowire.SizeVarint(uint64(u.Lease))
+		sizeBytes(cmpKey, m.Key) + sizeBytes(cmpRangeEnd, m.End)
+	switch m.Target {
+	case wire.TargetVersion:
+		n += protowire.SizeTag(cmpVersion) + protowire.SizeVarint(uint64(m.N))
+	case wire.TargetCreate:
+		n += protowire.SizeTag(cmpCreate) + protowire.SizeVarint(uint64(m.N))
+	case wire.TargetMod:
+		n += protowire.SizeTag(cmpMod) + protowire.SizeVarint(uint64(m.N))
+	case wire.TargetValue:
+		n += protowire.SizeTag(cmpValue) + protowire.SizeBytes(len(m.Value))
+	case wire.TargetLease:
+		n += protowire.SizeTag(cmpLease) + protowire.SizeVarint(uint64(m.N))
 	}
 	return n
 }
@@ -269,139 +242,98 @@ func sizeCompare(m *pb.Compare) int {
 // appendCompare writes the fields in the order protobuf's generated code
 // does: the plain fields (range_end, 64, among them), then the oneof (4 to
 // 8), so that the bytes are the very ones proto.Marshal writes.
-func appendCompare(b []byte, m *pb.Compare) []byte {
+func appendCompare(b []byte, m *wire.CompareFields) []byte {
 	b = appendVarint(b, cmpResult, uint64(int64(m.Result)))
 	b = appendVarint(b, cmpTarget, uint64(int64(m.Target)))
 	b = appendBytes(b, cmpKey, m.Key)
-	b = appendBytes(b, cmpRangeEnd, m.RangeEnd)
-	switch u := m.TargetUnion.(type) {
-	case *pb.Compare_Version:
-		b = protowire.AppendVarint(protowire.AppendTag(b, cmpVersion, protowire.VarintType), uint64(u.Version))
-	case *pb.Compare_CreateRevision:
-		b = protowire.AppendVarint(protowire.AppendTag(b, cmpCreate, protowire.VarintType), uint64(u.CreateRevision))
-	case *pb.Compare_ModRevision:
-		b = protowire.AppendVarint(protowire.AppendTag(b, cmpMod, protowire.VarintType), uint64(u.ModRevision))
-	case *pb.Compare_Value:
-		b = protowire.AppendBytes(protowire.AppendTag(b, cmpValue, protowire.BytesType), u.Value)
-	case *pb.Compare_Lease:
-		b = protowire.AppendVarint(protowire.AppendTag(b, cmpLease, protowire.VarintType), uint64(u.Lease))
+	b = appendBytes(b, cmpRangeEnd, m.End)
+	switch m.Target {
+	case wire.TargetVersion:
+		b = protowire.AppendVarint(protowire.AppendTag(b, cmpVersion, protowire.VarintType), uint64(m.N))
+	case wire.TargetCreate:
+		b = protowire.AppendVarint(protowire.AppendTag(b, cmpCreate, protowire.VarintType), uint64(m.N))
+	case wire.TargetMod:
+		b = protowire.AppendVarint(protowire.AppendTag(b, cmpMod, protowire.VarintType), uint64(m.N))
+	case wire.TargetValue:
+		b = protowire.AppendBytes(protowire.AppendTag(b, cmpValue, protowire.BytesType), m.Value)
+	case wire.TargetLease:
+		b = protowire.AppendVarint(protowire.AppendTag(b, cmpLease, protowire.VarintType), uint64(m.N))
 	}
 	return b
 }
 
-// sizeTxn computes the size of a transaction and appends the length of
-// every nested message (condition, operation, the operation's request) to
-// sizes in the order appendTxn writes them: a slot is taken before the
-// nested message is sized, so that nesting keeps the order.
-func sizeTxn(m *pb.TxnRequest, sizes *[]int) int {
+// sizeTxn computes the size of transaction t of f, keeping in the fields'
+// scratch space the size of every nested transaction and operation
+// request for appendTxn.
+func sizeTxn(f *wire.TxnFields, t int32) int {
+	p := f.Part(t)
 	n := 0
-	for _, c := range m.Compare {
-		s := sizeCompare(c)
-		*sizes = append(*sizes, s)
-		n += sizeMessage(txnCompare, s)
+	for i := range p.Compare {
+		n += sizeMessage(txnCompare, sizeCompare(&p.Compare[i]))
 	}
 	for _, part := range [...]struct {
 		num protowire.Number
-		ops []*pb.RequestOp
-	}{{txnSuccess, m.Success}, {txnFailure, m.Failure}} {
-		for _, o := range part.ops {
-			slot := len(*sizes)
-			*sizes = append(*sizes, 0)
-			s := sizeOp(o, sizes)
-			(*sizes)[slot] = s
-			n += sizeMessage(part.num, s)
+		ops []wire.OpFields
+	}{{txnSuccess, p.Success}, {txnFailure, p.Failure}} {
+		for i := range part.ops {
+			n += sizeMessage(part.num, sizeOp(f, &part.ops[i]))
 		}
 	}
+	p.Size = n
 	return n
 }
 
-// sizeOp is the size of one operation; a set oneof member is written even
-// when its message is empty (or nil).
-func sizeOp(o *pb.RequestOp, sizes *[]int) int {
-	var num protowire.Number
-	s := 0
-	switch v := o.Request.(type) {
-	case *pb.RequestOp_RequestRange:
-		num = opRange
-		if v.RequestRange != nil {
-			f := rangeOf(v.RequestRange)
-			s = sizeRange(&f)
-		}
-	case *pb.RequestOp_RequestPut:
-		num = opPut
-		if v.RequestPut != nil {
-			f := putOf(v.RequestPut)
-			s = sizePut(&f)
-		}
-	case *pb.RequestOp_RequestDeleteRange:
-		num = opDelete
-		if v.RequestDeleteRange != nil {
-			f := deleteOf(v.RequestDeleteRange)
-			s = sizeDelete(&f)
-		}
-	case *pb.RequestOp_RequestTxn:
-		num = opTxn
-		slot := len(*sizes)
-		*sizes = append(*sizes, 0)
-		if v.RequestTxn != nil {
-			s = sizeTxn(v.RequestTxn, sizes)
-		}
-		(*sizes)[slot] = s
-		return sizeMessage(num, s)
+// opNum is the RequestOp field of each kind of operation.
+var opNum = [...]protowire.Number{wire.OpRange: opRange, wire.OpPut: opPut, wire.OpDelete: opDelete, wire.OpTxn: opTxn}
+
+// sizeOp is the size of one RequestOp, keeping its request's size in
+// o.Size; the oneof member is written even when its message is empty.
+func sizeOp(f *wire.TxnFields, o *wire.OpFields) int {
+	switch o.Kind {
+	case wire.OpRange:
+		o.Size = sizeRange(&o.Range)
+	case wire.OpPut:
+		o.Size = sizePut(&o.Put)
+	case wire.OpDelete:
+		o.Size = sizeDelete(&o.Delete)
+	case wire.OpTxn:
+		o.Size = sizeTxn(f, o.Txn)
 	default:
+		o.Size = 0
 		return 0
 	}
-	*sizes = append(*sizes, s)
-	return sizeMessage(num, s)
+	return sizeMessage(opNum[o.Kind], o.Size)
 }
 
-func appendTxn(b []byte, m *pb.TxnRequest, sizes []int, i *int) []byte {
-	for _, c := range m.Compare {
-		b = appendMessageHeader(b, txnCompare, sizes[*i])
-		*i++
+func appendTxn(b []byte, f *wire.TxnFields, t int32) []byte {
+	p := f.Part(t)
+	for i := range p.Compare {
+		c := &p.Compare[i]
+		b = appendMessageHeader(b, txnCompare, sizeCompare(c))
 		b = appendCompare(b, c)
 	}
 	for _, part := range [...]struct {
 		num protowire.Number
-		ops []*pb.RequestOp
-	}{{txnSuccess, m.Success}, {txnFailure, m.Failure}} {
-		for _, o := range part.ops {
-			b = appendMessageHeader(b, part.num, sizes[*i])
-			*i++
-			b = appendOp(b, o, sizes, i)
-		}
-	}
-	return b
-}
-
-func appendOp(b []byte, o *pb.RequestOp, sizes []int, i *int) []byte {
-	switch v := o.Request.(type) {
-	case *pb.RequestOp_RequestRange:
-		b = appendMessageHeader(b, opRange, sizes[*i])
-		*i++
-		if v.RequestRange != nil {
-			f := rangeOf(v.RequestRange)
-			b = appendRange(b, &f)
-		}
-	case *pb.RequestOp_RequestPut:
-		b = appendMessageHeader(b, opPut, sizes[*i])
-		*i++
-		if v.RequestPut != nil {
-			f := putOf(v.RequestPut)
-			b = appendPut(b, &f)
-		}
-	case *pb.RequestOp_RequestDeleteRange:
-		b = appendMessageHeader(b, opDelete, sizes[*i])
-		*i++
-		if v.RequestDeleteRange != nil {
-			f := deleteOf(v.RequestDeleteRange)
-			b = appendDelete(b, &f)
-		}
-	case *pb.RequestOp_RequestTxn:
-		b = appendMessageHeader(b, opTxn, sizes[*i])
-		*i++
-		if v.RequestTxn != nil {
-			b = appendTxn(b, v.RequestTxn, sizes, i)
+		ops []wire.OpFields
+	}{{txnSuccess, p.Success}, {txnFailure, p.Failure}} {
+		for i := range part.ops {
+			o := &part.ops[i]
+			if o.Kind < wire.OpRange || o.Kind > wire.OpTxn {
+				b = appendMessageHeader(b, part.num, 0)
+				continue
+			}
+			b = appendMessageHeader(b, part.num, sizeMessage(opNum[o.Kind], o.Size))
+			b = appendMessageHeader(b, opNum[o.Kind], o.Size)
+			switch o.Kind {
+			case wire.OpRange:
+				b = appendRange(b, &o.Range)
+			case wire.OpPut:
+				b = appendPut(b, &o.Put)
+			case wire.OpDelete:
+				b = appendDelete(b, &o.Delete)
+			case wire.OpTxn:
+				b = appendTxn(b, f, o.Txn)
+			}
 		}
 	}
 	return b

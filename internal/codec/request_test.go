@@ -25,6 +25,7 @@ var (
 	putFields    = wire.PutOf.(func(kv.Request, wire.Mode) (wire.PutFields, error))
 	deleteFields = wire.DeleteOf.(func(kv.Request, wire.Mode) (wire.DeleteFields, error))
 	txnWire      = wire.Txn.(func(op.Txn, wire.Mode) (*pb.TxnRequest, error))
+	txnFields    = wire.TxnOf.(func(op.Txn, wire.Mode) (wire.TxnFields, error))
 )
 
 // encode runs the codec on a request as gRPC does.
@@ -89,12 +90,21 @@ func differential(t testing.TB, r kv.Request, txn op.Txn) {
 		}
 		checkSame(t, want, &codec.Delete{Fields: f})
 	}
-	if want, err := txn.Compile(); err == nil {
+	want, err := txn.Compile()
+	f, ferr := txnFields(txn, wire.Alias)
+	if (err == nil) != (ferr == nil) || (err != nil && err.Error() != ferr.Error()) {
+		t.Fatalf("the message compile says %v, the fields %v", err, ferr)
+	}
+	if err == nil {
+		// The generated-message path sends the aliasing compile.
 		m, err := txnWire(txn, wire.Alias)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkSame(t, want, &codec.Txn{Msg: m})
+		if !proto.Equal(want, m) {
+			t.Fatalf("the aliasing compile differs:\n%s", cmp.Diff(want, m, protocmp.Transform()))
+		}
+		checkSame(t, want, &codec.Txn{Fields: f})
 	}
 }
 
@@ -115,7 +125,7 @@ func TestRequests(t *testing.T) {
 		op.NewTxn(),
 		op.If(compare.Key("k").ModRevision(compare.Equal, 0)).Then(op.Put(kv.New().WithKey("k").WithValue("v"))),
 		op.If(compare.Key("k").Version(compare.Greater, 3), compare.Prefix("p").CreateRevision(compare.Less, 9),
-			compare.Key("k").Value(compare.NotEqual, ""), compare.FromKey("f").Lease(compare.Equal, -1),
+			compare.Key("k").Value(compare.NotEqual, ""), compare.FromKey("f").Lease(compare.Equal, 5),
 			compare.Range("a", "b").Value(compare.Equal, big)).
 			Then(op.Get(kv.New().WithKey("k").WithPrefix()), op.Delete(kv.New().WithKey("d").WithPrevKV())).
 			Else(op.Nested(op.If(compare.Missing("m")).Then(op.Put(kv.New().WithKey("m"))).
@@ -124,7 +134,10 @@ func TestRequests(t *testing.T) {
 	for _, r := range reqs {
 		differential(t, r, op.NewTxn().Then(op.Get(r), op.Put(r), op.Delete(r)))
 	}
-	for _, txn := range txns {
+	for i, txn := range txns {
+		if _, err := txn.Compile(); err != nil {
+			t.Fatalf("txns[%d] is invalid, so checks nothing: %v", i, err)
+		}
 		differential(t, kv.New(), txn)
 	}
 }

@@ -100,3 +100,87 @@ type DeleteFields struct {
 	Key, End []byte
 	PrevKV   bool
 }
+
+// Transaction hooks, set once by packages compare and op: the validated
+// contents of a condition and of a whole transaction as plain values.
+var (
+	// CondOf is func(compare.Cond, Mode) (CompareFields, error), set by package compare.
+	CondOf any
+	// TxnOf is func(op.Txn, Mode) (TxnFields, error), set by package op.
+	TxnOf any
+)
+
+// Compare targets, etcd's Compare.CompareTarget values.
+const (
+	TargetVersion int32 = 0
+	TargetCreate  int32 = 1
+	TargetMod     int32 = 2
+	TargetValue   int32 = 3
+	TargetLease   int32 = 4
+)
+
+// CompareFields are the fields of etcd's Compare. Value is the compared
+// value of a TargetValue condition, N the compared number of the others;
+// the target_union member of Target is always written.
+type CompareFields struct {
+	Result, Target int32
+	Key, End       []byte
+	Value          []byte
+	N              int64
+}
+
+// OpKind says which request of etcd's RequestOp an operation holds.
+type OpKind uint8
+
+// Operation kinds.
+const (
+	OpRange OpKind = iota + 1
+	OpPut
+	OpDelete
+	OpTxn
+)
+
+// OpFields is one operation of a transaction: the fields of its kind, or
+// for OpTxn the index of the nested transaction in TxnFields.Nested. Size is
+// scratch space of the encoder (the request's encoded size).
+type OpFields struct {
+	Kind   OpKind
+	Txn    int32
+	Size   int
+	Range  RangeFields
+	Put    PutFields
+	Delete DeleteFields
+}
+
+// TxnPart is one transaction, the top one or a nested one: its
+// conditions and branches are windows of slices shared by the whole tree.
+// Size is scratch space of the encoder (the encoded size).
+type TxnPart struct {
+	Compare          []CompareFields
+	Success, Failure []OpFields
+	Size             int
+}
+
+// TxnFields is a validated transaction: Top, and the nested ones in the
+// order they were validated (a transaction without nested ones allocates
+// no slice of them). Write says whether any
+// operation, nested ones included, can change the store; Serializable
+// that the top transaction holds serializable ranges only (etcd's
+// IsTxnSerializable: a nested transaction is not one).
+type TxnFields struct {
+	Top                 TxnPart
+	Nested              []TxnPart
+	Write, Serializable bool
+}
+
+// TopTxn is the index that Part maps to Top.
+const TopTxn int32 = -1
+
+// Part returns the transaction of index i: Top for TopTxn, a nested one
+// otherwise.
+func (f *TxnFields) Part(i int32) *TxnPart {
+	if i == TopTxn {
+		return &f.Top
+	}
+	return &f.Nested[i]
+}
