@@ -15,21 +15,7 @@ func (r Request) rangeRequest(m wire.Mode) (*pb.RangeRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pb.RangeRequest{
-		Key:               f.Key,
-		RangeEnd:          f.End,
-		Limit:             f.Limit,
-		Revision:          f.Revision,
-		SortOrder:         pb.RangeRequest_SortOrder(f.SortOrder),
-		SortTarget:        pb.RangeRequest_SortTarget(f.SortTarget),
-		Serializable:      f.Serializable,
-		KeysOnly:          f.KeysOnly,
-		CountOnly:         f.CountOnly,
-		MinModRevision:    f.MinModRevision,
-		MaxModRevision:    f.MaxModRevision,
-		MinCreateRevision: f.MinCreateRevision,
-		MaxCreateRevision: f.MaxCreateRevision,
-	}, nil
+	return wire.RangeMessage(&f), nil
 }
 
 // rangeFields validates a range and returns its fields.
@@ -85,7 +71,7 @@ func (r Request) putRequest(m wire.Mode) (*pb.PutRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pb.PutRequest{Key: f.Key, Value: f.Value, Lease: f.Lease, PrevKv: f.PrevKV, IgnoreValue: f.IgnoreValue, IgnoreLease: f.IgnoreLease}, nil
+	return wire.PutMessage(&f), nil
 }
 
 // putFields validates a put and returns its fields.
@@ -124,7 +110,7 @@ func (r Request) deleteRequest(m wire.Mode) (*pb.DeleteRangeRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pb.DeleteRangeRequest{Key: f.Key, RangeEnd: f.End, PrevKv: f.PrevKV}, nil
+	return wire.DeleteMessage(&f), nil
 }
 
 // deleteFields validates a delete and returns its fields.
