@@ -26,7 +26,9 @@ import (
 // Campaign waits until ctx ends. A campaign that fails or whose ctx ends
 // deletes its key again (guarded by its create revision), also when the
 // write's outcome was unknown (then the key is deleted only if it carries
-// the session's lease), so a cancelled candidate leaves nothing behind;
+// the session's lease), so a cancelled candidate leaves nothing behind
+// (if ctx ends while the create is in flight, Campaign waits for its
+// answer, at most 5 s, so that it knows whether there is a key to delete);
 // should even that delete fail, the key goes with the lease. If the key is
 // deleted while it waits (the session's lease was lost, or someone deleted
 // it), Campaign fails with a *LostError.
@@ -49,9 +51,23 @@ func Campaign(ctx context.Context, c *conn.Conn, r Request) (*Leadership, error)
 	}
 	k := LeaderKey{Name: r.name, Key: keyOf(r.name, id), Lease: id}
 	put := kv.New().WithKey(k.Key).WithValue(r.value).WithLease(id)
-	resp, err := c.Txn(ctx, op.If(compare.Key(k.Key).CreateRevision(compare.Equal, 0)).
+	// The create runs to its answer even when ctx ends meanwhile (bounded
+	// by cleanupTimeout): a create cancelled in flight may still be applied
+	// after a delete sent at once to clean it up, and would leave the key
+	// behind; its answer says for certain whether there is a key.
+	tctx, tcancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	resp, err := c.Txn(tctx, op.If(compare.Key(k.Key).CreateRevision(compare.Equal, 0)).
 		Then(op.Put(put)).
 		Else(op.Get(kv.New().WithKey(k.Key))))
+	tcancel()
+	if err == nil && ctx.Err() != nil {
+		k.Rev = resp.Header.Revision
+		if !resp.Succeeded && len(resp.Responses) == 1 && resp.Responses[0].Get != nil && len(resp.Responses[0].Get.KVs) > 0 {
+			k.Rev = resp.Responses[0].Get.KVs[0].CreateRevision
+		}
+		cleanup(ctx, c, k, k.Rev)
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		if errors.Is(err, conn.ErrUnknownOutcome) {
 			cleanup(ctx, c, k, 0)

@@ -22,8 +22,10 @@ import (
 // just before its own alone, so releasing a lock wakes one waiter.
 //
 // When ctx ends while Lock waits, Lock deletes the key it created and
-// returns ctx's error; a key whose creation had an unknown outcome is looked
-// up and deleted too. If the session's lease is lost before the key is
+// returns ctx's error (if ctx ends while the key's creation is in flight,
+// Lock first waits for its answer, at most the session's TTL within 1–10 s,
+// so that it knows whether there is a key to delete); a key whose creation
+// had an unknown outcome is looked up and deleted too. If the session's lease is lost before the key is
 // created or while Lock waits, Lock returns a *LostError. Lock's shape lets registry.Call run it by the
 // connection name the request carries.
 func Lock(ctx context.Context, c *conn.Conn, r Request) (*Mutex, error) {
@@ -65,11 +67,26 @@ func acquire(ctx context.Context, c *conn.Conn, r Request, req string) (*Mutex, 
 	// One transaction: create the key unless this session has it already
 	// (a second Lock of the same prefix shares it), and read the first
 	// holder, so that an uncontended lock costs one round trip.
+	//
+	// The transaction runs to its answer even when ctx ends meanwhile
+	// (bounded like a cleanup): a create cancelled in flight may still be
+	// applied after a delete sent at once to clean it up, and would leave
+	// the key behind; its answer says for certain whether there is a key.
 	keyReq := kv.New().WithKey(key)
 	first := op.Get(kv.New().WithKey(pfx).WithPrefix().WithFirstCreate().WithKeysOnly())
-	resp, err := c.Txn(ctx, op.If(compare.Key(key).CreateRevision(compare.Equal, 0)).
+	tctx, tcancel := cleanupContext(ctx, s)
+	resp, err := c.Txn(tctx, op.If(compare.Key(key).CreateRevision(compare.Equal, 0)).
 		Then(op.Put(keyReq.WithLease(id)), first).
 		Else(op.Get(keyReq.WithKeysOnly()), first))
+	tcancel()
+	if err == nil && ctx.Err() != nil {
+		rev := resp.Header.Revision
+		if !resp.Succeeded && len(resp.Responses[0].Get.KVs) > 0 {
+			rev = resp.Responses[0].Get.KVs[0].CreateRevision
+		}
+		release(ctx, c, x, s, key, rev)
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		if errors.Is(err, conn.ErrUnknownOutcome) {
 			cleanupUnknown(ctx, c, x, s, key)
