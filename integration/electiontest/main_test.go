@@ -8,7 +8,6 @@ package electiontest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -32,34 +31,8 @@ var (
 	shared  *etcdtest.Server // one etcd process for the tests that do not stop it
 )
 
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "getcd-electiontest-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "electiontest:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if etcdBin, err = etcdtest.BuildEtcd(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "electiontest: build etcd:", err)
-		return 1
-	}
-	s, stop, err := etcdtest.StartProcessShared(etcdBin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "electiontest: start etcd:", err)
-		return 1
-	}
-	shared = s
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "electiontest: leaked goroutines:", err)
-			code = 1
-		}
-	}
-	return code
+func TestMain(m *testing.M) {
+	os.Exit(etcdtest.MainWithProcess(m, "electiontest", &etcdBin, &shared))
 }
 
 // testCtx is a context for one test's calls, ended with the test.

@@ -6,7 +6,6 @@ package leasetest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -28,34 +27,8 @@ var (
 	shared  *etcdtest.Server // one etcd process for the tests that do not stop it
 )
 
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "getcd-leasetest-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "leasetest:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if etcdBin, err = etcdtest.BuildEtcd(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "leasetest: build etcd:", err)
-		return 1
-	}
-	s, stop, err := etcdtest.StartProcessShared(etcdBin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "leasetest: start etcd:", err)
-		return 1
-	}
-	shared = s
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "leasetest: leaked goroutines:", err)
-			code = 1
-		}
-	}
-	return code
+func TestMain(m *testing.M) {
+	os.Exit(etcdtest.MainWithProcess(m, "leasetest", &etcdBin, &shared))
 }
 
 // testCtx is a context for one test's calls, ended with the test.

@@ -16,13 +16,11 @@ package locktest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/goleak"
 	"go.uber.org/zap"
 
 	"github.com/getcd/getcd/conn"
@@ -33,35 +31,9 @@ import (
 
 var shared *etcdtest.Server
 
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "getcd-locktest-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "locktest:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	bin, err := etcdtest.BuildEtcd(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "locktest: build etcd:", err)
-		return 1
-	}
-	s, stop, err := etcdtest.StartProcessShared(bin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "locktest: starting etcd:", err)
-		return 1
-	}
-	shared = s
-	code := m.Run()
-	stop()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "locktest: leaked goroutines:", err)
-			code = 1
-		}
-	}
-	return code
+func TestMain(m *testing.M) {
+	var bin string
+	os.Exit(etcdtest.MainWithProcess(m, "locktest", &bin, &shared))
 }
 
 // open connects to the shared server and closes the connection when the
