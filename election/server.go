@@ -14,11 +14,11 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/internal/connx"
 	"github.com/getcd/getcd/internal/electionpb"
+	"github.com/getcd/getcd/internal/rawpb"
 	"github.com/getcd/getcd/internal/unary"
 )
 
@@ -77,15 +77,15 @@ func ServerCampaign(ctx context.Context, c *conn.Conn, r Request) (*CampaignResp
 	}
 	// No per-request timeout: the server answers when the candidate leads,
 	// which takes as long as the candidates before it lead; ctx bounds it.
-	out := &emptypb.Empty{}
-	err = x.Invoke(ctx, MethodCampaign, message(electionpb.AppendCampaignRequest(nil, []byte(r.name), id, []byte(r.value))), out, connx.Write)
+	out := rawpb.NewResponse()
+	err = x.Invoke(ctx, MethodCampaign, rawpb.Message(electionpb.AppendCampaignRequest(nil, []byte(r.name), id, []byte(r.value))), out, connx.Write)
 	if err != nil {
 		if errors.Is(err, conn.ErrUnknownOutcome) {
 			cleanup(ctx, c, LeaderKey{Name: r.name, Key: keyOf(r.name, id), Lease: id}, 0)
 		}
 		return nil, err
 	}
-	resp, err := electionpb.DecodeCampaignResponse(out.ProtoReflect().GetUnknown())
+	resp, err := electionpb.DecodeCampaignResponse(rawpb.Bytes(out))
 	if err != nil {
 		return nil, badResponse(MethodCampaign, err)
 	}
@@ -240,11 +240,11 @@ func observeOnce(ctx context.Context, x connx.Conn, req []byte, fn func(LeaderIn
 	}
 	p, _ := peer.FromContext(cs.Context())
 	// A failed send says only io.EOF; RecvMsg returns the stream's status.
-	if cs.SendMsg(message(req)) == nil {
+	if cs.SendMsg(rawpb.Message(req)) == nil {
 		_ = cs.CloseSend()
 	}
 	for {
-		out := &emptypb.Empty{}
+		out := rawpb.NewResponse()
 		if err := cs.RecvMsg(out); err != nil {
 			if errors.Is(err, io.EOF) {
 				// etcd's Observe returns without an error when its own
@@ -253,7 +253,7 @@ func observeOnce(ctx context.Context, x connx.Conn, req []byte, fn func(LeaderIn
 			}
 			return x.Error(ctx, MethodObserve, p, connx.Read, err)
 		}
-		li, err := leaderInfo(MethodObserve, out.ProtoReflect().GetUnknown())
+		li, err := leaderInfo(MethodObserve, rawpb.Bytes(out))
 		if err != nil {
 			return err
 		}
@@ -275,17 +275,11 @@ func resumable(err error) bool {
 // answer. The bytes travel as the unknown fields of an empty message, so
 // gRPC's default codec carries them unchanged.
 func invoke(ctx context.Context, c *conn.Conn, timeout time.Duration, method string, kind connx.Kind, req []byte) ([]byte, error) {
-	out := &emptypb.Empty{}
-	if err := unary.Call(ctx, c, timeout, method, kind, message(req), out); err != nil {
+	out := rawpb.NewResponse()
+	if err := unary.Call(ctx, c, timeout, method, kind, rawpb.Message(req), out); err != nil {
 		return nil, err
 	}
-	return out.ProtoReflect().GetUnknown(), nil
-}
-
-func message(b []byte) *emptypb.Empty {
-	m := &emptypb.Empty{}
-	m.ProtoReflect().SetUnknown(b)
-	return m
+	return rawpb.Bytes(out), nil
 }
 
 func leaderKeyPB(k LeaderKey) *electionpb.LeaderKey {

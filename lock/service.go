@@ -10,6 +10,7 @@ import (
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/internal/connx"
 	"github.com/getcd/getcd/internal/lockpb"
+	"github.com/getcd/getcd/internal/rawpb"
 	"github.com/getcd/getcd/internal/unary"
 )
 
@@ -62,11 +63,11 @@ func ServerLock(ctx context.Context, c *conn.Conn, r Request) (*ServerLockRespon
 			return nil, err
 		}
 	}
-	resp := lockpb.NewResponse()
-	if err := x.Invoke(ctx, MethodLock, lockpb.Message(lockpb.AppendLockRequest(nil, []byte(r.prefix), id)), resp, connx.Write); err != nil {
+	resp := rawpb.NewResponse()
+	if err := x.Invoke(ctx, MethodLock, rawpb.Message(lockpb.AppendLockRequest(nil, []byte(r.prefix), id)), resp, connx.Write); err != nil {
 		return nil, lockOutcome(err)
 	}
-	return decodeLock(lockpb.Bytes(resp))
+	return decodeLock(rawpb.Bytes(resp))
 }
 
 // decodeLock converts the Lock service's answer. An answer that cannot be
@@ -88,11 +89,11 @@ func ServerUnlock(ctx context.Context, c *conn.Conn, r Request) (*ServerUnlockRe
 	if err := r.checkServerUnlock(); err != nil {
 		return nil, err
 	}
-	resp := lockpb.NewResponse()
-	if err := unary.Call(ctx, c, 0, MethodUnlock, connx.Write, lockpb.Message(lockpb.AppendUnlockRequest(nil, []byte(r.key))), resp); err != nil {
+	resp := rawpb.NewResponse()
+	if err := unary.Call(ctx, c, 0, MethodUnlock, connx.Write, rawpb.Message(lockpb.AppendUnlockRequest(nil, []byte(r.key))), resp); err != nil {
 		return nil, err
 	}
-	return decodeUnlock(lockpb.Bytes(resp))
+	return decodeUnlock(rawpb.Bytes(resp))
 }
 
 // decodeUnlock converts the Unlock answer. The delete was applied (the

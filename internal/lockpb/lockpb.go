@@ -21,7 +21,6 @@ import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // Full gRPC method names of etcd's Lock service.
@@ -222,17 +221,3 @@ func walk(b []byte, f func(num protowire.Number, typ protowire.Type, v []byte, n
 }
 
 func malformed(n int) error { return fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n)) }
-
-// Message wraps encoded bytes in a message gRPC's proto codec sends as
-// they are: the unknown fields of an empty message.
-func Message(b []byte) proto.Message {
-	m := &emptypb.Empty{}
-	m.ProtoReflect().SetUnknown(b)
-	return m
-}
-
-// NewResponse returns a message to receive an answer into; Bytes reads it.
-func NewResponse() proto.Message { return &emptypb.Empty{} }
-
-// Bytes returns the encoded bytes a message received by NewResponse holds.
-func Bytes(m proto.Message) []byte { return m.ProtoReflect().GetUnknown() }

@@ -69,24 +69,6 @@ func TestResponseRoundTrip(t *testing.T) {
 	}
 }
 
-func TestMessageCarriesBytes(t *testing.T) {
-	b := AppendLockRequest(nil, []byte("x"), 5)
-	wire, err := proto.Marshal(Message(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(wire, b) {
-		t.Fatalf("marshalled % x, want % x", wire, b)
-	}
-	m := NewResponse()
-	if err := proto.Unmarshal(b, m); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(Bytes(m), b) {
-		t.Fatalf("received % x, want % x", Bytes(m), b)
-	}
-}
-
 func TestMalformed(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"truncated tag":         {0x80},
