@@ -111,6 +111,11 @@ type Config struct {
 	// same for every connection.
 	GeneratedMessages bool
 
+	// Coalescing, off by default, merges Get, Put and Delete calls made
+	// concurrently on this connection into single transactions; see
+	// "Coalescing" in the package documentation.
+	Coalescing Coalescing
+
 	// DialOptions are given to gRPC after getcd's keep-alive and backoff
 	// options, which they may therefore change, and before the options
 	// getcd's promises rest on, which they cannot replace: the endpoints'
@@ -204,6 +209,9 @@ func (c Config) validate() ([]endpoint, error) {
 	if c.Password != "" && c.Username == "" {
 		return nil, &ConfigError{Field: "Username", Reason: "a password was given without a user name"}
 	}
+	if err := c.Coalescing.validate(); err != nil {
+		return nil, err
+	}
 	if c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax {
 		return nil, &ConfigError{Field: "BackoffBase", Reason: "exceeds BackoffMax"}
 	}
@@ -228,6 +236,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxCallRecvMsgSize == 0 {
 		c.MaxCallRecvMsgSize = DefaultMaxCallRecvMsgSize
+	}
+	if c.Coalescing.Enabled {
+		c.Coalescing = c.Coalescing.withDefaults(c.MaxCallSendMsgSize)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -44,8 +44,9 @@ type Conn struct {
 	bgCancel  context.CancelFunc // ends bgCtx, at Close
 	auth      *tokenAuth         // nil without Username
 	callOpts  []grpc.CallOption
-	calls     sync.Pool // of *peerCall
-	generated bool      // key-value calls use etcd's generated messages, not getcd's codec
+	calls     sync.Pool  // of *peerCall
+	generated bool       // key-value calls use etcd's generated messages, not getcd's codec
+	co        *coalescer // nil unless Config.Coalescing is on
 	closeOnce sync.Once
 	closed    atomic.Bool
 	done      chan struct{}
@@ -79,6 +80,9 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 		pc.opts[len(c.callOpts)] = grpc.Peer(&pc.p)
 		pc.opts[len(c.callOpts)+1] = codecOption
 		return pc
+	}
+	if cfg.Coalescing.Enabled && !c.generated {
+		c.co = newCoalescer(c, cfg.Coalescing)
 	}
 	c.tracker = newTracker(eps, cfg.BackoffBase, cfg.BackoffMax, cfg.Logger)
 	if !cfg.DisableRotation {

@@ -32,6 +32,10 @@ const (
 func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 	if c.usesCodec() {
 		f, err := rangeFields(r, wire.Alias)
+		if c.co != nil && err == nil && !r.NoCoalesce() {
+			res, err := c.coalesce(ctx, r.Timeout(), wire.OpFields{Kind: wire.OpRange, Range: f})
+			return res.Get, err
+		}
 		return codecUnary(c, ctx, r.Timeout(), MethodRange, false, codec.Range{Fields: f}, err, decodeGet)
 	}
 	m, err := rangeWire(r, wire.Alias)
@@ -43,6 +47,10 @@ func (c *Conn) Get(ctx context.Context, r kv.Request) (*GetResponse, error) {
 func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
 	if c.usesCodec() {
 		f, err := putFields(r, wire.Alias)
+		if c.co != nil && err == nil && !r.NoCoalesce() {
+			res, err := c.coalesce(ctx, r.Timeout(), wire.OpFields{Kind: wire.OpPut, Put: f})
+			return res.Put, err
+		}
 		return codecUnary(c, ctx, r.Timeout(), MethodPut, true, codec.Put{Fields: f}, err, decodePut)
 	}
 	m, err := putWire(r, wire.Alias)
@@ -53,6 +61,10 @@ func (c *Conn) Put(ctx context.Context, r kv.Request) (*PutResponse, error) {
 func (c *Conn) Delete(ctx context.Context, r kv.Request) (*DeleteResponse, error) {
 	if c.usesCodec() {
 		f, err := deleteFields(r, wire.Alias)
+		if c.co != nil && err == nil && !r.NoCoalesce() {
+			res, err := c.coalesce(ctx, r.Timeout(), wire.OpFields{Kind: wire.OpDelete, Delete: f})
+			return res.Delete, err
+		}
 		return codecUnary(c, ctx, r.Timeout(), MethodDeleteRange, true, codec.Delete{Fields: f}, err, decodeDelete)
 	}
 	m, err := deleteWire(r, wire.Alias)
@@ -76,6 +88,14 @@ func (c *Conn) Txn(ctx context.Context, t op.Txn) (*TxnResponse, error) {
 func (c *Conn) Compact(ctx context.Context, r kv.Request) (*CompactResponse, error) {
 	m, err := r.CompactRequest()
 	return unary(c, ctx, r.Timeout(), MethodCompact, true, m, err, &pb.CompactionResponse{}, compactResponse)
+}
+
+// coalesce runs one range, put or delete through the connection's
+// coalescer, with the request's own timeout.
+func (c *Conn) coalesce(ctx context.Context, timeout time.Duration, o wire.OpFields) (OpResponse, error) {
+	ctx, cancel := c.requestTimeout(ctx, timeout)
+	defer cancel()
+	return c.co.do(ctx, o)
 }
 
 // The builders' no-copy compilers (see internal/wire), set by packages kv

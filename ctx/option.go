@@ -29,6 +29,7 @@ const (
 	optIgnoreLease
 	optPhysical
 	optTimeout
+	optNoCoalesce
 )
 
 // optionFields names each option by the protobuf field (or builder option)
@@ -38,15 +39,16 @@ var optionFields = [...]string{
 	"revision", "sort", "serializable", "keys_only", "count_only",
 	"min_mod_revision", "max_mod_revision", "min_create_revision",
 	"max_create_revision", "prev_kv", "lease", "ignore_value",
-	"ignore_lease", "physical", "timeout",
+	"ignore_lease", "physical", "timeout", "no_coalesce",
 }
 
-// Options each request kind accepts. conn and timeout are accepted by all.
+// Options each request kind accepts. conn and timeout are accepted by all,
+// no_coalesce by the requests a connection may coalesce (range, put, delete).
 const (
 	rangeMode   = optPrefix | optFromKey | optRangeEnd | optAll
-	rangeOpts   = optKey | rangeMode | optLimit | optRev | optSort | optSerializable | optKeysOnly | optCountOnly | optMinMod | optMaxMod | optMinCreate | optMaxCreate | optTimeout
-	putOpts     = optKey | optValue | optLease | optPrevKV | optIgnoreValue | optIgnoreLease | optTimeout
-	deleteOpts  = optKey | rangeMode | optPrevKV | optTimeout
+	rangeOpts   = optKey | rangeMode | optLimit | optRev | optSort | optSerializable | optKeysOnly | optCountOnly | optMinMod | optMaxMod | optMinCreate | optMaxCreate | optTimeout | optNoCoalesce
+	putOpts     = optKey | optValue | optLease | optPrevKV | optIgnoreValue | optIgnoreLease | optTimeout | optNoCoalesce
+	deleteOpts  = optKey | rangeMode | optPrevKV | optTimeout | optNoCoalesce
 	compactOpts = optRev | optPhysical | optTimeout
 )
 

@@ -54,6 +54,16 @@ func (r Request) WithTimeout(d time.Duration) Request {
 	return r
 }
 
+// WithNoCoalesce keeps the request out of the batches of a connection that
+// coalesces concurrent requests (conn.Config.Coalescing): it is sent on its
+// own, with a header and revision of its own. It changes nothing on a
+// connection that does not coalesce, and is accepted by ranges, puts and
+// deletes only.
+func (r Request) WithNoCoalesce() Request { r.set |= optNoCoalesce; return r }
+
+// NoCoalesce says whether WithNoCoalesce was given.
+func (r Request) NoCoalesce() bool { return r.set&optNoCoalesce != 0 }
+
 // Conn returns the connection name carried by the request, or "".
 func (r Request) Conn() string { return r.conn }
 

@@ -108,6 +108,16 @@ func (r *Txn) AppendWire(b []byte) []byte {
 	return appendTxn(b, &r.Fields, wire.TopTxn)
 }
 
+// OpSize is the encoded size of a range, put or delete as one operation
+// of a transaction's success branch: what it adds to the transaction. A
+// nested transaction's size needs its whole tree: OpSize returns 0 for one.
+func OpSize(o *wire.OpFields) int {
+	if o.Kind == wire.OpTxn {
+		return 0
+	}
+	return sizeMessage(txnSuccess, sizeOp(nil, o))
+}
+
 // errSize is an internal inconsistency between the size and write passes.
 func errSize(want, got int) error {
 	return errors.New("codec: encoded " + strconv.Itoa(got) + " bytes, sized " + strconv.Itoa(want))
