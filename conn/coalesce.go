@@ -54,7 +54,8 @@ type Coalescing struct {
 	MaxInFlight int
 
 	// Window, when above zero, makes a request that finds nothing to wait
-	// for wait this long for others to join it (or until MaxOps have come).
+	// for wait this long for others to join it, or until MaxOps requests
+	// or MaxBytes wait; requests that wait when a batch ends leave at once.
 	// Zero, the default, never delays a request: batches form only from
 	// requests that arrive while earlier ones are in flight, so a lone
 	// caller pays nothing.
@@ -69,6 +70,7 @@ type CoalesceStats struct {
 	Alone    uint64        // requests that found nothing to merge with and went alone
 	Resent   uint64        // requests sent again alone after their batch failed for a reason one of them may have caused
 	MaxBatch uint64        // the most requests one batch carried
+	Queued   int           // requests waiting to be batched now
 	Waited   time.Duration // total time requests waited to be batched
 }
 
@@ -98,7 +100,14 @@ func (c *Conn) CoalesceStats() CoalesceStats {
 		return CoalesceStats{}
 	}
 	co := c.co
-	return CoalesceStats{Enabled: true, Batches: co.batches.Load(), Batched: co.batched.Load(), Alone: co.alone.Load(),
+	queued := 0
+	for i := range co.kinds {
+		q := &co.kinds[i]
+		q.mu.Lock()
+		queued += len(q.queue)
+		q.mu.Unlock()
+	}
+	return CoalesceStats{Enabled: true, Queued: queued, Batches: co.batches.Load(), Batched: co.batched.Load(), Alone: co.alone.Load(),
 		Resent: co.resent.Load(), MaxBatch: co.maxBatch.Load(), Waited: time.Duration(co.waited.Load())}
 }
 
@@ -153,6 +162,7 @@ type coalescer struct {
 type batchQueue struct {
 	mu       sync.Mutex
 	queue    []*pending
+	bytes    int  // the encoded size of the queued requests
 	inflight int  // batches and lone requests of this kind in flight
 	timer    bool // a Window timer is set
 }
@@ -231,8 +241,9 @@ func (co *coalescer) do(ctx context.Context, o wire.OpFields) (OpResponse, error
 	p := &pending{ctx: ctx, op: o, since: time.Now(), wake: make(chan int, 1)}
 	p.opSize = opWireSize(&p.op)
 	q.queue = append(q.queue, p)
+	q.bytes += p.opSize
 	switch {
-	case len(q.queue) >= co.cfg.MaxOps || co.cfg.Window == 0:
+	case len(q.queue) >= co.cfg.MaxOps || q.bytes >= co.cfg.MaxBytes || co.cfg.Window == 0:
 		co.dispatchLocked(q)
 	case !q.timer:
 		q.timer = true
@@ -258,6 +269,7 @@ func (co *coalescer) wait(q *batchQueue, p *pending) (OpResponse, error) {
 			if w == p {
 				// Still queued: never sent.
 				q.queue = append(q.queue[:i], q.queue[i+1:]...)
+				q.bytes -= p.opSize
 				q.mu.Unlock()
 				err := p.ctx.Err()
 				return OpResponse{}, notSent(p.ctx, methodOf(p.op.Kind), nil, nil, status.FromContextError(err).Code(), err.Error())
@@ -334,6 +346,7 @@ func (co *coalescer) take(q *batchQueue) []*pending {
 		}
 		rest = append(rest, p)
 	}
+	q.bytes -= size
 	clear(q.queue[len(rest):])
 	q.queue = rest
 	return members
