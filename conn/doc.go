@@ -205,6 +205,63 @@
 // or the environment variable GETCD_CODEC=generated turn the codec off, for
 // debugging. Every other call uses the generated messages.
 //
+// # Coalescing
+//
+// etcd spends most of a small request's cost on the request itself, not on
+// its keys: a transaction carrying 32 puts costs it little more than one
+// put. With [Config.Coalescing] on (it is off by default), a connection
+// that has requests of one kind in flight merges the Get, Put and Delete
+// calls that arrive meanwhile into one transaction, each call one operation
+// of its success branch, and hands each caller its own response. A call
+// that finds fewer than MaxInFlight batches of its kind in flight is sent
+// alone at once, as without coalescing, so a lone caller pays nothing
+// (unless Window asks calls to wait for company).
+//
+// What a caller sees:
+//
+//   - Each response carries the header of the transaction that carried it.
+//     Writes coalesced together share one revision (a put's ModRevision is
+//     that revision); gets coalesced together read the store at one
+//     revision. A linearizable history allows this: only calls in flight at
+//     the same time are merged, and no caller can tell them from concurrent
+//     calls that landed back to back.
+//   - Kinds are never mixed: writes (puts and deletes), linearizable gets
+//     and serializable gets batch separately, so a get never sees a write
+//     of its own batch and a serializable get never makes a linearizable
+//     one serializable. Txn calls, and calls with kv.Request.WithNoCoalesce,
+//     are always sent alone.
+//   - Two writes whose keys or ranges meet never share a batch (etcd refuses
+//     a transaction that writes a key twice); the later one waits for the
+//     next batch. A batch holds at most MaxOps calls (at most the server's
+//     --max-txn-ops) and at most MaxBytes encoded bytes (under its
+//     --max-request-bytes); a call larger than that goes alone.
+//   - A batch etcd refuses was not applied at all: etcd checks every
+//     operation of a transaction before it writes any (etcd v3.7.3
+//     server/etcdserver/txn/txn.go Txn, checkTxn: a missing lease, a
+//     missing key under ignore_value, a compacted or future revision), and
+//     refusals before that (permission, size, duplicate keys) happen before
+//     the proposal. Every call of a refused batch, or of a batch that never
+//     left the client, is sent again alone and gets the answer it gets
+//     alone, never another's error (CoalesceStats.Resent counts them).
+//   - When a batch's outcome is unknown (its answer was lost), its writes
+//     fail with [ErrUnknownOutcome], as they would alone, and its gets are
+//     sent again alone.
+//   - A caller whose context ends while its call waits to be batched gets a
+//     NotSent error: the call was never sent. One whose context ends while
+//     its batch is in flight stops waiting (a write's outcome is then
+//     unknown); the batch's call ends once none of its callers waits, or at
+//     the latest of their deadlines.
+//   - The batch's call runs under a context of its own: values of the
+//     callers' contexts (gRPC metadata set with metadata.NewOutgoingContext,
+//     tracing spans) do not reach it, and interceptors see a Txn.
+//   - The responses of one batch are views of one answer buffer, which
+//     stays in memory while any of them is referenced.
+//
+// [Conn.CoalesceStats] counts batches, the calls they carried, the calls
+// sent alone or resent, and the time calls waited to be batched;
+// registry.Stats shows it per named connection. Coalescing needs getcd's
+// wire codec: with GeneratedMessages it is off.
+//
 // # Logging
 //
 // [Config.Logger] receives endpoint state changes, re-authentications,

@@ -37,6 +37,9 @@ func Names() []string { return std.Names() }
 // Info returns the default registry's endpoint table.
 func Info() Table { return std.Info() }
 
+// Stats returns the default registry's coalescing counts per connection.
+func Stats() []ConnStats { return std.Stats() }
+
 // Get runs a range request on the connection it names, in the default registry.
 func Get(ctx context.Context, req kv.Request) (*conn.GetResponse, error) { return std.Get(ctx, req) }
 

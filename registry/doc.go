@@ -19,7 +19,7 @@
 //
 // # Registries
 //
-// The package functions Open, Add, Lookup, Close, CloseAll, Names, Info,
+// The package functions Open, Add, Lookup, Close, CloseAll, Names, Info, Stats,
 // Get, Put, Delete, Compact and Txn are the methods of the same names on a
 // process-wide default registry, [Default], and Call is [CallIn] on it. [New]
 // makes an independent registry (for tests, or to keep two sets of names

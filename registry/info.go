@@ -34,6 +34,26 @@ func (r *Registry) Info() Table {
 	return out
 }
 
+// ConnStats is what one named connection's coalescing of concurrent
+// requests did (conn.Config.Coalescing).
+type ConnStats struct {
+	Name       string
+	Coalescing conn.CoalesceStats
+}
+
+// Stats returns the coalescing counts of every connection, ordered by name.
+func (r *Registry) Stats() []ConnStats {
+	var out []ConnStats
+	for _, name := range r.Names() {
+		c, err := r.Lookup(name)
+		if err != nil {
+			continue // closed meanwhile
+		}
+		out = append(out, ConnStats{Name: name, Coalescing: c.CoalesceStats()})
+	}
+	return out
+}
+
 // String renders the table. Detail holds, per state, how long it has lasted,
 // the next retry time and the last error, and for an endpoint left out of
 // the connection's rotation (conn.EndpointStatus.OutOfRotation) since when
