@@ -45,7 +45,9 @@ func putAll(ctx context.Context, c *conn.Conn, reqs []kv.Request) []result {
 }
 
 // prefix returns a key prefix of the test's own.
-func prefix(t *testing.T) string { return "coalesce/" + t.Name() + "/" + fmt.Sprint(time.Now().UnixNano()) + "/" }
+func prefix(t *testing.T) string {
+	return "coalesce/" + t.Name() + "/" + fmt.Sprint(time.Now().UnixNano()) + "/"
+}
 
 func TestWritesShareOneRevision(t *testing.T) {
 	const n = 8
