@@ -172,6 +172,7 @@ const (
 	goAlone  = iota + 1 // send yourself, alone, and release the slot
 	goResend            // your batch failed: send yourself alone, no slot held
 	goDone              // the result is in
+	goClosed            // the connection closed before it was sent
 )
 
 // pending is one request waiting in, or carried by, a batch.
@@ -233,6 +234,10 @@ func (co *coalescer) do(ctx context.Context, o wire.OpFields) (OpResponse, error
 		resp, err := co.c.sendAlone(ctx, &o)
 		co.release(q)
 		return resp, err
+	}
+	if co.c.closed.Load() {
+		q.mu.Unlock()
+		return OpResponse{}, co.c.closedError(methodOf(o.Kind), "", false, o.Kind != wire.OpRange, "")
 	}
 	if err := ctx.Err(); err != nil {
 		q.mu.Unlock()
@@ -298,8 +303,25 @@ func (co *coalescer) wait(q *batchQueue, p *pending) (OpResponse, error) {
 	case goResend:
 		co.resent.Add(1)
 		return co.c.sendAlone(p.ctx, &p.op)
+	case goClosed:
+		return OpResponse{}, co.c.closedError(methodOf(p.op.Kind), "", false, p.op.Kind != wire.OpRange, "")
 	}
 	return p.resp, p.err
+}
+
+// close fails every request still waiting to be batched; the connection
+// is closed, so none is sent.
+func (co *coalescer) close() {
+	for i := range co.kinds {
+		q := &co.kinds[i]
+		q.mu.Lock()
+		for _, p := range q.queue {
+			p.wake <- goClosed
+		}
+		clear(q.queue)
+		q.queue, q.bytes = q.queue[:0], 0
+		q.mu.Unlock()
+	}
 }
 
 // release ends one batch or lone request of q and sends what waits.

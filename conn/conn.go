@@ -190,6 +190,9 @@ func (c *Conn) Close() error {
 		c.closed.Store(true)
 		c.epsMu.Unlock()
 		close(c.done)
+		if c.co != nil {
+			c.co.close() // after closed: nothing queues from now on
+		}
 		c.bgCancel()
 		c.bg.Wait() // the prober and the auto-sync end with done
 		serr := c.closeShared()

@@ -376,3 +376,37 @@ func waitQueued(t *testing.T, c *conn.Conn, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestCloseFailsQueued: closing the connection fails the requests waiting
+// to be batched at once, as not sent, rather than after the window.
+func TestCloseFailsQueued(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := conn.New(ctx, conn.Config{Endpoints: shared.Endpoints(),
+		Coalescing: conn.Coalescing{Enabled: true, MaxOps: 3, Window: time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := prefix(t)
+	errs := make(chan error, 2)
+	for i := range 2 {
+		go func() {
+			_, err := c.Put(ctx, kv.New().WithKey(fmt.Sprintf("%s%d", p, i)).WithValue("v"))
+			errs <- err
+		}()
+	}
+	waitQueued(t, c, 2)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		err := <-errs
+		var ce *conn.Error
+		if !errors.As(err, &ce) || !ce.NotSent || !errors.Is(err, conn.ErrClosed) || errors.Is(err, conn.ErrUnknownOutcome) {
+			t.Errorf("queued put at close = %v, want ErrClosed, not sent", err)
+		}
+	}
+	if _, err := c.Put(ctx, kv.New().WithKey(p).WithValue("v")); !errors.Is(err, conn.ErrClosed) {
+		t.Errorf("put after close = %v, want ErrClosed", err)
+	}
+}
