@@ -38,13 +38,17 @@ type Coalescing struct {
 	Enabled bool
 
 	// MaxOps is the most requests one batch carries: at most the
-	// server's --max-txn-ops. Default 128, etcd's default.
+	// server's --max-txn-ops. Default 128, etcd's default. A batch the
+	// server refuses as holding too many operations is resent call by call,
+	// and later batches hold at most half as many.
 	MaxOps int
 
 	// MaxBytes bounds the encoded size of one batch; it must stay under
 	// the server's --max-request-bytes. Default 1 MiB (etcd's limit is
 	// 1.5 MiB by default), and never above MaxCallSendMsgSize. A request
-	// larger than this on its own is sent alone.
+	// larger than this on its own is sent alone. A batch the server refuses
+	// as too large is resent call by call, and later batches stay under
+	// half its size.
 	MaxBytes int
 
 	// MaxInFlight is how many batches (or requests sent alone) of one kind
@@ -156,6 +160,11 @@ type coalescer struct {
 	kinds [batchKinds]batchQueue
 
 	batches, batched, alone, resent, maxBatch, waited atomic.Uint64
+
+	// The limits batches are cut to: MaxOps and MaxBytes, lowered when the
+	// server refuses a batch as too many operations or too large (its
+	// --max-txn-ops or --max-request-bytes is below them).
+	maxOps, maxBytes atomic.Int64
 }
 
 // batchQueue holds the requests of one kind that wait to be sent.
@@ -190,13 +199,38 @@ type pending struct {
 // batch is the requests of one transaction in flight.
 type batch struct {
 	members []*pending
+	size    int // encoded size of the members' operations
 	ctx     context.Context
 	cancel  context.CancelFunc
 	live    atomic.Int32 // members still waiting for the answer
 }
 
 func newCoalescer(c *Conn, cfg Coalescing) *coalescer {
-	return &coalescer{c: c, cfg: cfg}
+	co := &coalescer{c: c, cfg: cfg}
+	co.maxOps.Store(int64(cfg.MaxOps))
+	co.maxBytes.Store(int64(cfg.MaxBytes))
+	return co
+}
+
+// learn lowers the batch limits after the server refused batch b for its
+// number of operations or its size: the next batches stay under half of
+// b, down to one request per batch.
+func (co *coalescer) learn(b *batch, err error) {
+	lower := func(limit *atomic.Int64, to int64, what string) {
+		for cur := limit.Load(); to < cur; cur = limit.Load() {
+			if limit.CompareAndSwap(cur, to) {
+				co.c.cfg.Logger.Warn("getcd: coalesced batches lowered: the server refused one as too large",
+					"limit", what, "from", cur, "to", to, "error", err)
+				return
+			}
+		}
+	}
+	switch {
+	case errors.Is(err, ErrTooManyOps):
+		lower(&co.maxOps, max(int64(len(b.members)/2), 1), "operations")
+	case errors.Is(err, ErrRequestTooLarge):
+		lower(&co.maxBytes, max(int64(b.size/2), 1), "bytes")
+	}
 }
 
 // kindOf returns the batch kind of an operation.
@@ -248,7 +282,7 @@ func (co *coalescer) do(ctx context.Context, o wire.OpFields) (OpResponse, error
 	q.queue = append(q.queue, p)
 	q.bytes += p.opSize
 	switch {
-	case len(q.queue) >= co.cfg.MaxOps || q.bytes >= co.cfg.MaxBytes || co.cfg.Window == 0:
+	case len(q.queue) >= int(co.maxOps.Load()) || q.bytes >= int(co.maxBytes.Load()) || co.cfg.Window == 0:
 		co.dispatchLocked(q)
 	case !q.timer:
 		q.timer = true
@@ -346,6 +380,9 @@ func (co *coalescer) dispatchLocked(q *batchQueue) {
 			continue
 		}
 		b := newBatch(members)
+		for _, p := range members {
+			b.size += p.opSize
+		}
 		go co.send(q, b)
 	}
 }
@@ -359,8 +396,9 @@ func (co *coalescer) take(q *batchQueue) []*pending {
 	var members []*pending
 	rest := q.queue[:0]
 	size := 0
+	maxOps, maxBytes := int(co.maxOps.Load()), int(co.maxBytes.Load())
 	for _, p := range q.queue {
-		fits := len(members) < co.cfg.MaxOps && size+p.opSize <= co.cfg.MaxBytes
+		fits := len(members) < maxOps && size+p.opSize <= maxBytes
 		if len(members) == 0 || fits && !overlapsAny(members, p) {
 			members = append(members, p)
 			size += p.opSize
@@ -432,6 +470,7 @@ func (co *coalescer) send(q *batchQueue, b *batch) {
 	}
 	var e *Error
 	errors.As(err, &e)
+	co.learn(b, err)
 	for _, p := range b.members {
 		switch {
 		case p.op.Kind == wire.OpRange || e == nil || !e.Unknown:

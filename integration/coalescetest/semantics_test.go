@@ -410,3 +410,54 @@ func TestCloseFailsQueued(t *testing.T) {
 		t.Errorf("put after close = %v, want ErrClosed", err)
 	}
 }
+
+// TestServerLimitsLearned: on a server whose --max-txn-ops (4) and
+// --max-request-bytes are below the connection's limits, the refused batch
+// is resent call by call with every answer right, and later batches stay
+// under what the server refused.
+func TestServerLimitsLearned(t *testing.T) {
+	s := etcdtest.Start(t, etcdtest.WithMaxTxnOps(4), etcdtest.WithMaxRequestBytes(4096))
+	ctx := testCtx(t)
+	for _, tc := range []struct {
+		name  string
+		n     int
+		value string
+	}{
+		{"ops", 8, "v"},
+		{"bytes", 6, strings.Repeat("x", 1000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := conn.New(ctx, conn.Config{Endpoints: s.Endpoints(),
+				Coalescing: conn.Coalescing{Enabled: true, MaxOps: tc.n, MaxInFlight: 1, Window: 5 * time.Second}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			p := prefix(t)
+			for round := range 2 {
+				var reqs []kv.Request
+				for i := range tc.n {
+					reqs = append(reqs, kv.New().WithKey(fmt.Sprintf("%s%d/%d", p, round, i)).WithValue(tc.value))
+				}
+				for i, r := range putAll(ctx, c, reqs) {
+					if r.err != nil {
+						t.Fatalf("round %d put %d: %v", round, i, r.err)
+					}
+				}
+				st := c.CoalesceStats()
+				if round == 0 && (st.Batches != 1 || st.Resent != uint64(tc.n)) {
+					t.Fatalf("first round: %v, want one batch of %d, refused and resent", st, tc.n)
+				}
+				// Half the refused batch fits: two batches, none refused.
+				if round == 1 && (st.Batches != 3 || st.Batched != uint64(2*tc.n) || st.Resent != uint64(tc.n)) {
+					t.Errorf("second round: %v, want two more batches of %d, none resent", st, tc.n/2)
+				}
+				t.Log(st)
+			}
+			got, err := c.Get(ctx, kv.New().WithKey(p).WithPrefix().WithCountOnly().WithNoCoalesce())
+			if err != nil || got.Count != int64(2*tc.n) {
+				t.Errorf("keys written: %v %d, want %d", err, got.Count, 2*tc.n)
+			}
+		})
+	}
+}
