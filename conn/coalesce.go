@@ -75,6 +75,8 @@ type CoalesceStats struct {
 	Resent   uint64        // requests sent again alone after their batch failed for a reason one of them may have caused
 	MaxBatch uint64        // the most requests one batch carried
 	Queued   int           // requests waiting to be batched now
+	MaxOps   int           // the most requests a batch takes now: Coalescing.MaxOps, or less once the server refused more
+	MaxBytes int           // the most bytes a batch takes now: Coalescing.MaxBytes, or less once the server refused more
 	Waited   time.Duration // total time requests waited to be batched
 }
 
@@ -111,7 +113,7 @@ func (c *Conn) CoalesceStats() CoalesceStats {
 		queued += len(q.queue)
 		q.mu.Unlock()
 	}
-	return CoalesceStats{Enabled: true, Queued: queued, Batches: co.batches.Load(), Batched: co.batched.Load(), Alone: co.alone.Load(),
+	return CoalesceStats{Enabled: true, Queued: queued, MaxOps: int(co.maxOps.Load()), MaxBytes: int(co.maxBytes.Load()), Batches: co.batches.Load(), Batched: co.batched.Load(), Alone: co.alone.Load(),
 		Resent: co.resent.Load(), MaxBatch: co.maxBatch.Load(), Waited: time.Duration(co.waited.Load())}
 }
 

@@ -234,7 +234,9 @@
 //     a transaction that writes a key twice); the later one waits for the
 //     next batch. A batch holds at most MaxOps calls (at most the server's
 //     --max-txn-ops) and at most MaxBytes encoded bytes (under its
-//     --max-request-bytes); a call larger than that goes alone.
+//     --max-request-bytes); a call larger than that goes alone. When the
+//     server refuses a batch as too many operations or too large, later
+//     batches stay under half of it (CoalesceStats.MaxOps, MaxBytes).
 //   - A batch etcd refuses was not applied at all: etcd checks every
 //     operation of a transaction before it writes any (etcd v3.7.3
 //     server/etcdserver/txn/txn.go Txn, checkTxn: a missing lease, a

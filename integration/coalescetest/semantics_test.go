@@ -277,7 +277,7 @@ func TestOptOutAndLimits(t *testing.T) {
 	if _, err := c.Get(ctx, kv.New().WithKey(p+"alone").WithNoCoalesce()); err != nil {
 		t.Fatalf("opted-out get: %v", err)
 	}
-	if st := c.CoalesceStats(); st != (conn.CoalesceStats{Enabled: true}) {
+	if st := c.CoalesceStats(); st != (conn.CoalesceStats{Enabled: true, MaxOps: 3, MaxBytes: 1024}) {
 		t.Errorf("opted-out requests counted: %v", st)
 	}
 	// Two puts, the second larger than MaxBytes: the first waits for
