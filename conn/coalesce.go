@@ -277,7 +277,7 @@ func (co *coalescer) do(ctx context.Context, o wire.OpFields) (OpResponse, error
 	}
 	if err := ctx.Err(); err != nil {
 		q.mu.Unlock()
-		return OpResponse{}, notSent(ctx, methodOf(o.Kind), nil, nil, status.FromContextError(err).Code(), err.Error())
+		return OpResponse{}, unbatched(o.Kind, err)
 	}
 	p := &pending{ctx: ctx, op: o, since: time.Now(), wake: make(chan int, 1)}
 	p.opSize = opWireSize(&p.op)
@@ -313,7 +313,7 @@ func (co *coalescer) wait(q *batchQueue, p *pending) (OpResponse, error) {
 				q.bytes -= p.opSize
 				q.mu.Unlock()
 				err := p.ctx.Err()
-				return OpResponse{}, notSent(p.ctx, methodOf(p.op.Kind), nil, nil, status.FromContextError(err).Code(), err.Error())
+				return OpResponse{}, unbatched(p.op.Kind, err)
 			}
 		}
 		q.mu.Unlock()
@@ -358,6 +358,13 @@ func (co *coalescer) close() {
 		q.queue, q.bytes = q.queue[:0], 0
 		q.mu.Unlock()
 	}
+}
+
+// unbatched is the error of a request whose context ended (err) before it
+// was sent: never sent, so a write was not applied.
+func unbatched(k wire.OpKind, err error) *Error {
+	return &Error{Method: methodOf(k), NotSent: true, Code: status.FromContextError(err).Code(),
+		Message: "waiting to be coalesced: " + err.Error(), kind: err, ctxErr: err}
 }
 
 // release ends one batch or lone request of q and sends what waits.
