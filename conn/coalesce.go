@@ -167,6 +167,12 @@ type coalescer struct {
 	// server refuses a batch as too many operations or too large (its
 	// --max-txn-ops or --max-request-bytes is below them).
 	maxOps, maxBytes atomic.Int64
+
+	// maxPrevs is how many writes asking for their previous key-values
+	// one batch may carry, so that the batch's answer fits
+	// MaxCallRecvMsgSize: an answer lost to the client's own limit would
+	// leave applied writes with an unknown outcome.
+	maxPrevs int
 }
 
 // batchQueue holds the requests of one kind that wait to be sent.
@@ -208,7 +214,7 @@ type batch struct {
 }
 
 func newCoalescer(c *Conn, cfg Coalescing) *coalescer {
-	co := &coalescer{c: c, cfg: cfg}
+	co := &coalescer{c: c, cfg: cfg, maxPrevs: max(c.cfg.MaxCallRecvMsgSize/maxPrevAnswer, 1)}
 	co.maxOps.Store(int64(cfg.MaxOps))
 	co.maxBytes.Store(int64(cfg.MaxBytes))
 	return co
@@ -406,11 +412,16 @@ func (co *coalescer) take(q *batchQueue) []*pending {
 	rest := q.queue[:0]
 	size := 0
 	maxOps, maxBytes := int(co.maxOps.Load()), int(co.maxBytes.Load())
+	prevs := 0 // writes that ask for their previous key-values
 	for _, p := range q.queue {
-		fits := len(members) < maxOps && size+p.opSize <= maxBytes
+		prev := wantsPrev(&p.op)
+		fits := len(members) < maxOps && size+p.opSize <= maxBytes && (!prev || prevs < co.maxPrevs)
 		if len(members) == 0 || fits && !overlapsAny(members, p) {
 			members = append(members, p)
 			size += p.opSize
+			if prev {
+				prevs++
+			}
 			continue
 		}
 		rest = append(rest, p)
@@ -443,6 +454,17 @@ func newBatch(members []*pending) *batch {
 	}
 	return b
 }
+
+// wantsPrev says whether a write asks for the key-values it replaces or
+// deletes, whose size the request does not tell.
+func wantsPrev(o *wire.OpFields) bool {
+	return o.Kind == wire.OpPut && o.Put.PrevKV || o.Kind == wire.OpDelete && o.Delete.PrevKV
+}
+
+// maxPrevAnswer is what conn assumes one write with prev_kv may bring
+// back: a value up to etcd's default --max-request-bytes (1.5 MiB), with
+// room for its key.
+const maxPrevAnswer = 2 << 20
 
 // send sends a batch as one transaction and hands each member its answer.
 func (co *coalescer) send(q *batchQueue, b *batch) {

@@ -65,7 +65,9 @@ func TestTake(t *testing.T) {
 		}
 		return out
 	}
-	co := &coalescer{cfg: Coalescing{MaxOps: 3, MaxBytes: 100}}
+	co := &coalescer{maxPrevs: 1}
+	co.maxOps.Store(3)
+	co.maxBytes.Store(100)
 	q := &batchQueue{}
 	for _, p := range []*pending{put("a", 1), put("a", 1), del("b", "d"), put("c", 1), put("e", 1), put("f", 1)} {
 		q.queue = append(q.queue, p)
@@ -97,6 +99,17 @@ func TestTake(t *testing.T) {
 	}
 	if len(got) != 3 || len(got[0]) != 1 || got[0][0] != "big" || len(got[1]) != 2 || got[1][1] != "z" || got[2][0] != "y" {
 		t.Errorf("batches %q, want [big] [x z] [y]", got)
+	}
+
+	// One write asking for its previous key-value per batch (maxPrevs).
+	prev := func(p *pending) *pending { p.op.Put.PrevKV = true; return p }
+	q.queue = []*pending{prev(put("p", 1)), prev(put("q", 1)), put("r", 1), put("s", 1)}
+	got = nil
+	for len(q.queue) > 0 {
+		got = append(got, keys(co.take(q)))
+	}
+	if len(got) != 2 || len(got[0]) != 3 || got[0][1] != "r" || len(got[1]) != 1 || got[1][0] != "q" {
+		t.Errorf("batches %q, want [p r s] [q]", got)
 	}
 }
 

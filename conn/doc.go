@@ -237,6 +237,9 @@
 //     --max-request-bytes); a call larger than that goes alone. When the
 //     server refuses a batch as too many operations or too large, later
 //     batches stay under half of it (CoalesceStats.MaxOps, MaxBytes).
+//     Writes asking for their previous key-values (WithPrevKV) share a batch
+//     only as far as their answers, at up to 2 MiB each, fit
+//     MaxCallRecvMsgSize: with its default, 1,023 of them.
 //   - A batch etcd refuses was not applied at all: etcd checks every
 //     operation of a transaction before it writes any (etcd v3.7.3
 //     server/etcdserver/txn/txn.go Txn, checkTxn: a missing lease, a

@@ -462,3 +462,53 @@ func TestServerLimitsLearned(t *testing.T) {
 		})
 	}
 }
+
+// TestPrevKVAnswersFitRecvLimit: puts asking for previous values of 16 KiB
+// whose answers fit the connection's 64 KiB receive limit alone but not
+// together are never batched together: were they, etcd would apply the
+// batch and its answer would be refused by the client, leaving every put's
+// outcome unknown.
+func TestPrevKVAnswersFitRecvLimit(t *testing.T) {
+	ctx := testCtx(t)
+	p := prefix(t)
+	big := strings.Repeat("x", 16<<10)
+	plain := open(t, conn.Coalescing{})
+	for i := range 16 {
+		if _, err := plain.Put(ctx, kv.New().WithKey(fmt.Sprintf("%s%d", p, i)).WithValue(big)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	c, err := conn.New(dctx, conn.Config{Endpoints: shared.Endpoints(), MaxCallRecvMsgSize: 64 << 10,
+		Coalescing: conn.Coalescing{Enabled: true, MaxOps: 16, MaxInFlight: 1, Window: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			r, err := c.Put(ctx, kv.New().WithKey(fmt.Sprintf("%s%d", p, i)).WithValue("y").WithPrevKV())
+			if err != nil {
+				t.Errorf("put %d: %v", i, err)
+				return
+			}
+			if r.PrevKV == nil || len(r.PrevKV.Value) != len(big) {
+				t.Errorf("put %d: previous value of %d bytes, want %d", i, len(r.PrevKV.Value), len(big))
+			}
+		})
+	}
+	// Puts without prev_kv still batch beside them.
+	for i := range 15 {
+		wg.Go(func() {
+			if _, err := c.Put(ctx, kv.New().WithKey(fmt.Sprintf("%sother/%d", p, i)).WithValue("y")); err != nil {
+				t.Errorf("other put %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if st := c.CoalesceStats(); st.Batches == 0 || st.Resent != 0 {
+		t.Errorf("stats %v: want batches, none refused", st)
+	}
+}
