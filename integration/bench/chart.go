@@ -206,7 +206,7 @@ func (ch *barChart) write(w io.Writer) error {
 			fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#222" stroke-width="1.2" stroke-dasharray="%s"/>`+"\n",
 				chartLeft, yOf(l.v), chartWidth-chartRight, yOf(l.v), l.dash)
 			if l.label != "" {
-				fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="10" text-anchor="end" fill="#222">%s</text>`+"\n",
+				fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="10" text-anchor="end" fill="#222" stroke="white" stroke-width="2.5" paint-order="stroke">%s</text>`+"\n",
 					chartWidth-chartRight, yOf(l.v)-3, html.EscapeString(l.label))
 			}
 		}
