@@ -155,8 +155,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer env.Close()
 
-	fmt.Fprintf(stderr, "bench: etcd %s on %s; %d workloads × %d concurrencies × 3 clients, %d round(s) × (%v + %v warm-up)\n",
-		env.ServerVersion, strings.Join(srv.Endpoints(), ","), len(workloads), len(levels), *rounds, *dur, *warmup)
+	nclients := len(Clients)
+	if clients != nil {
+		nclients = len(clients)
+	}
+	fmt.Fprintf(stderr, "bench: etcd %s on %s; %d workloads × %d concurrencies × up to %d clients, %d round(s) × (%v + %v warm-up)\n",
+		env.ServerVersion, strings.Join(srv.Endpoints(), ","), len(workloads), len(levels), nclients, *rounds, *dur, *warmup)
 	results, err := Run(ctx, env, Config{
 		Duration: *dur, Warmup: *warmup, Rounds: *rounds, Concurrency: levels, FixedConcurrency: set["conc"],
 		Workloads: workloads, Clients: clients, Progress: stderr,

@@ -144,7 +144,7 @@ func Run(ctx context.Context, e *Env, cfg Config) ([]Result, error) {
 				res[c].finish()
 				if cfg.Progress != nil {
 					r := res[c]
-					fmt.Fprintf(cfg.Progress, "%-12s c=%-4d %-9s %9.0f ops/s %8s cpu/op %7.1f allocs/op p99 %s\n",
+					fmt.Fprintf(cfg.Progress, "%-12s c=%-4d %-14s %9.0f ops/s %8s cpu/op %7.1f allocs/op p99 %s\n",
 						r.Workload, r.Concurrency, r.Client, r.OpsPerSec(), fmtNanos(r.CPUPerOp(), r.HasCPU), r.AllocsPerOp(), fmtDur(r.P99))
 				}
 				out = append(out, res[c])
