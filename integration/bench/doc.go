@@ -17,6 +17,13 @@
 // markdown table plus the ratios getcd/official and getcd/raw, and an SVG
 // chart of the ratios.
 //
+// Two more getcd kinds run some workloads: GetcdGen (etcd's generated
+// messages instead of getcd's codec) the key-value ones, and GetcdCoalesce
+// (conn.Config.Coalescing on) those whose getcd side is a Get, Put or
+// Delete; its cells also record what the coalescing did (Stats.Coalesce),
+// and the report compares its throughput with raw gRPC, the official
+// client and getcd in a table and a chart of its own.
+//
 // The command is ../cmd/bench; Main is its whole body, so that the test of
 // this package runs it end to end in its quick mode.
 //

@@ -46,6 +46,10 @@ type Env struct {
 	// gen is this Env with Getcd replaced by a connection that uses etcd's
 	// generated messages (conn.Config.GeneratedMessages), for GetcdGen.
 	gen *Env
+
+	// co is this Env with Getcd replaced by a connection that coalesces
+	// (conn.Config.Coalescing), for GetcdCoalesce.
+	co *Env
 }
 
 // CountAttempts adds n tries to the cell being measured, for operations
@@ -68,13 +72,18 @@ func (e *Env) Key(parts ...any) string {
 
 // Dial connects every client kind to endpoints (host:port). getcd gets
 // getcdCfg with its Endpoints set to endpoints (the zero Config is getcd's
-// defaults, as a user's conn.Config{Endpoints: eps}). Each connection is
+// defaults, as a user's conn.Config{Endpoints: eps}) and coalescing off;
+// GetcdCoalesce gets the same with getcdCfg.Coalescing, Enabled set (the
+// other fields zero are coalescing's defaults). Each connection is
 // created under a pprof label client=<kind>, so that the goroutines gRPC
 // starts for it carry the label in a CPU profile.
 func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, error) {
 	e := &Env{Prefix: "getcd-bench/" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/",
 		Endpoints: endpoints, attempts: new(atomic.Int64)}
 	getcdCfg.Endpoints = endpoints
+	coCfg := getcdCfg
+	coCfg.Coalescing.Enabled = true
+	getcdCfg.Coalescing = conn.Coalescing{}
 	var err error
 	pprof.Do(ctx, pprof.Labels("client", Getcd.String()), func(ctx context.Context) {
 		e.Getcd, err = conn.New(ctx, getcdCfg)
@@ -91,6 +100,18 @@ func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, 
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("bench: getcd with generated messages: %w", err)
+	}
+	e.co = &Env{Prefix: e.Prefix, Endpoints: endpoints, attempts: e.attempts}
+	pprof.Do(ctx, pprof.Labels("client", GetcdCoalesce.String()), func(ctx context.Context) {
+		e.co.Getcd, err = conn.New(ctx, coCfg)
+	})
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("bench: getcd with coalescing: %w", err)
+	}
+	if !e.co.Getcd.CoalesceStats().Enabled {
+		e.Close()
+		return nil, errors.New("bench: getcd with coalescing: the connection does not coalesce (GETCD_CODEC=generated?)")
 	}
 	pprof.Do(ctx, pprof.Labels("client", Official.String()), func(ctx context.Context) {
 		// The official client's defaults, except that its logger is quiet
@@ -112,7 +133,9 @@ func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, 
 		return nil, fmt.Errorf("bench: raw gRPC: %w", err)
 	}
 	e.Raw = pb.NewKVClient(e.rawConn)
-	e.gen.Official, e.gen.Raw, e.gen.rawConn = e.Official, e.Raw, e.rawConn
+	for _, o := range []*Env{e.gen, e.co} {
+		o.Official, o.Raw, o.rawConn = e.Official, e.Raw, e.rawConn
+	}
 
 	// One call through each client, so that every connection is up before
 	// the first cell; the status answer names the server's version.
@@ -129,7 +152,10 @@ func Dial(ctx context.Context, endpoints []string, getcdCfg conn.Config) (*Env, 
 	if err == nil {
 		_, err = e.gen.Getcd.Get(sctx, kv.New().WithKey(e.Key("ping")))
 	}
-	e.gen.ServerVersion = e.ServerVersion
+	if err == nil {
+		_, err = e.co.Getcd.Get(sctx, kv.New().WithKey(e.Key("ping")))
+	}
+	e.gen.ServerVersion, e.co.ServerVersion = e.ServerVersion, e.ServerVersion
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("bench: first call: %w", err)
@@ -146,6 +172,9 @@ func (e *Env) Close() error {
 	}
 	if e.gen != nil && e.gen.Getcd != nil {
 		errs = append(errs, e.gen.Getcd.Close())
+	}
+	if e.co != nil && e.co.Getcd != nil {
+		errs = append(errs, e.co.Getcd.Close())
 	}
 	if e.Official != nil {
 		errs = append(errs, e.Official.Close())

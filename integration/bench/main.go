@@ -61,6 +61,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		memprofile = fs.String("memprofile", "", "write an allocation profile (allocs) at the end")
 		list       = fs.Bool("list", false, "list the workloads and exit")
 		reqTimeout = fs.Duration("getcd-request-timeout", 0, "getcd's conn.Config.RequestTimeout (0, the default: none, like the official client; above 0: a timer per call)")
+		coSVG      = fs.String("coalesce-svg", "", "write the coalescing chart (getcd-coalesce's throughput ratios) to this SVG file (default: -out with -coalesce.svg)")
+		coInflight = fs.Int("coalesce-inflight", 0, "getcd-coalesce's conn.Coalescing.MaxInFlight (0: the default, conn.DefaultCoalesceMaxInFlight)")
+		coMaxOps   = fs.Int("coalesce-maxops", 0, "getcd-coalesce's conn.Coalescing.MaxOps (0: the default, conn.DefaultCoalesceMaxOps)")
+		coWindow   = fs.Duration("coalesce-window", 0, "getcd-coalesce's conn.Coalescing.Window (0, the default: no waiting)")
+		clientList = fs.String("clients", "", "comma-separated client kinds the workloads run (default: all; "+clientNames()+"); sections run theirs")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./cmd/bench [flags]\n\n"+
@@ -91,6 +96,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	clients, err := parseClients(*clientList)
+	if err != nil {
+		return err
+	}
+	if *coInflight < 0 || *coMaxOps < 0 || *coWindow < 0 {
+		return errors.New("bench: -coalesce-inflight, -coalesce-maxops and -coalesce-window must not be negative")
+	}
+	coCfg := conn.Coalescing{MaxInFlight: *coInflight, MaxOps: *coMaxOps, Window: *coWindow}
 	workloads, secs := Workloads(), Sections()
 	if *run != "" {
 		re, err := regexp.Compile(*run)
@@ -115,6 +128,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *svg == "" && *out != "" {
 		*svg = strings.TrimSuffix(*out, filepath.Ext(*out)) + ".svg"
 	}
+	if *coSVG == "" && *out != "" {
+		*coSVG = strings.TrimSuffix(*out, filepath.Ext(*out)) + "-coalesce.svg"
+	}
 
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -133,17 +149,21 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stop()
-	env, err := Dial(ctx, srv.Endpoints(), conn.Config{RequestTimeout: *reqTimeout})
+	env, err := Dial(ctx, srv.Endpoints(), conn.Config{RequestTimeout: *reqTimeout, Coalescing: coCfg})
 	if err != nil {
 		return err
 	}
 	defer env.Close()
 
-	fmt.Fprintf(stderr, "bench: etcd %s on %s; %d workloads × %d concurrencies × 3 clients, %d round(s) × (%v + %v warm-up)\n",
-		env.ServerVersion, strings.Join(srv.Endpoints(), ","), len(workloads), len(levels), *rounds, *dur, *warmup)
+	nclients := len(Clients)
+	if clients != nil {
+		nclients = len(clients)
+	}
+	fmt.Fprintf(stderr, "bench: etcd %s on %s; %d workloads × %d concurrencies × up to %d clients, %d round(s) × (%v + %v warm-up)\n",
+		env.ServerVersion, strings.Join(srv.Endpoints(), ","), len(workloads), len(levels), nclients, *rounds, *dur, *warmup)
 	results, err := Run(ctx, env, Config{
 		Duration: *dur, Warmup: *warmup, Rounds: *rounds, Concurrency: levels, FixedConcurrency: set["conc"],
-		Workloads: workloads, Progress: stderr,
+		Workloads: workloads, Clients: clients, Progress: stderr,
 	})
 	var extra []string
 	for _, sec := range secs {
@@ -186,6 +206,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *reqTimeout != 0 {
 		settings += fmt.Sprintf("; getcd RequestTimeout %v", *reqTimeout)
 	}
+	if coCfg != (conn.Coalescing{}) {
+		settings += fmt.Sprintf("; getcd-coalesce with MaxInFlight %d, MaxOps %d, Window %v (0: the default)", coCfg.MaxInFlight, coCfg.MaxOps, coCfg.Window)
+	}
+	if clients != nil {
+		settings += "; clients " + *clientList
+	}
 	h := Header{
 		Date:          start,
 		ServerVersion: env.ServerVersion,
@@ -218,6 +244,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if err := os.WriteFile(*svg, b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+	}
+	if *coSVG != "" && len(CoalesceRatios(results)) > 0 {
+		var b bytes.Buffer
+		title := fmt.Sprintf("getcd with coalescing — etcd %s, %s", env.ServerVersion, runtime.Version())
+		if err := WriteCoalesceSVG(&b, title, results); err != nil {
+			return err
+		}
+		if err := os.WriteFile(*coSVG, b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("bench: %w", err)
 		}
 	}
@@ -273,6 +309,31 @@ func parseConc(s string) ([]int, error) {
 		return nil, errors.New("bench: -conc: no level")
 	}
 	return out, nil
+}
+
+// parseClients parses -clients; "" is every kind (nil).
+func parseClients(s string) ([]Client, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []Client
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		i := slices.IndexFunc(Clients[:], func(c Client) bool { return c.String() == f })
+		if i < 0 {
+			return nil, fmt.Errorf("bench: -clients: %q is none of %s", f, clientNames())
+		}
+		out = append(out, Clients[i])
+	}
+	return out, nil
+}
+
+func clientNames() string {
+	var s []string
+	for _, c := range Clients {
+		s = append(s, c.String())
+	}
+	return strings.Join(s, ", ")
 }
 
 func joinInts(ns []int) string {

@@ -17,8 +17,9 @@ import (
 // TestQuick runs the command end to end in its quick mode against an etcd
 // process and checks that the report has a row with a nonzero throughput for
 // every workload, concurrency and client, a ratio row for every workload and
-// concurrency, and a well-formed chart. It checks no timing: the numbers of a
-// test run on a shared machine mean nothing.
+// concurrency, a coalescing row for every workload getcd-coalesce runs, and
+// well-formed charts. It checks no timing: the numbers of a test run on a
+// shared machine mean nothing.
 func TestQuick(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "bench.md")
@@ -47,6 +48,8 @@ func TestQuick(t *testing.T) {
 	ratios := tableRows(t, string(md), "### Ratios", 12)
 	tries := tableRows(t, string(md), "### Attempts per commit", 4)
 	codecRows := tableRows(t, string(md), "### getcd's codec", 9)
+	coRows := tableRows(t, string(md), "### Coalescing", 13)
+	coalesced := false
 	rows := 0
 	for _, w := range Workloads() {
 		retries := strings.HasPrefix(w.Name, "stm-")
@@ -82,10 +85,23 @@ func TestQuick(t *testing.T) {
 			if _, ok := codecRows[key]; ok != w.KV {
 				t.Errorf("codec ratio row for %s c=%d: %v, want %v", w.Name, n, ok, w.KV)
 			}
+			row, ok := coRows[key]
+			if ok != w.Coalesce {
+				t.Errorf("coalescing row for %s c=%d: %v, want %v", w.Name, n, ok, w.Coalesce)
+			}
+			if ok && checkCoalesceRow(t, row, n) {
+				coalesced = true
+			}
 		}
 	}
 	if want := rows; len(cells) != want {
 		t.Errorf("%d cell rows, want %d", len(cells), want)
+	}
+	// 256 goroutines over one connection, of which at most MaxInFlight (2)
+	// requests of a kind go alone at a time: the others queue and leave in
+	// batches.
+	if len(coRows) > 0 && !coalesced {
+		t.Error("getcd-coalesce sent no batch at concurrency 256 in any workload")
 	}
 
 	for _, sec := range Sections() {
@@ -101,6 +117,61 @@ func TestQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSVG(t, svg)
+	svg, err = os.ReadFile(filepath.Join(dir, "bench-coalesce.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCoalesceSVG(t, svg)
+}
+
+// checkCoalesceRow checks one row of the coalescing table at concurrency n
+// and says whether it is a concurrency-256 cell that sent batches.
+// Throughput and its ratios are positive numbers (each client ran); a
+// batch carries two requests or more; a lone goroutine never meets another
+// request to share a batch with.
+func checkCoalesceRow(t *testing.T, row []string, n int) bool {
+	t.Helper()
+	for _, i := range []int{2, 3, 4, 5, 8, 9} { // ops/s, its ratios, p50 and p99 ratios
+		if v, err := strconv.ParseFloat(row[i], 64); err != nil || v <= 0 {
+			t.Errorf("coalescing row %v: column %d is %q, want a number above 0", row, i+1, row[i])
+		}
+	}
+	per, err := strconv.ParseFloat(row[10], 64)
+	if err != nil || per != 0 && per < 2 {
+		t.Errorf("coalescing row %v: requests/batch %q, want 0 or at least 2", row, row[10])
+	}
+	share, err := strconv.ParseFloat(strings.TrimSuffix(row[11], "%"), 64)
+	if err != nil || share < 0 || share > 100 || (share == 0) != (per == 0) {
+		t.Errorf("coalescing row %v: batched %q, want a percentage, 0 exactly when no batch was sent", row, row[11])
+	}
+	if n == 1 && per != 0 {
+		t.Errorf("coalescing row %v: batches at concurrency 1", row)
+	}
+	return n == 256 && per >= 2
+}
+
+// checkCoalesceSVG checks that the coalescing chart is well-formed XML with
+// a bar per (workload, concurrency, series) of the workloads getcd-coalesce
+// runs, and names each of them.
+func checkCoalesceSVG(t *testing.T, svg []byte) {
+	t.Helper()
+	bars := 0
+	for _, w := range Workloads() {
+		if w.Coalesce {
+			bars += len(levelsOf(w)) * len(coalesceSeries)
+			if !bytes.Contains(svg, []byte(">"+w.Name+"<")) {
+				t.Errorf("coalescing chart does not name workload %s", w.Name)
+			}
+		} else if bytes.Contains(svg, []byte(">"+w.Name+"<")) {
+			t.Errorf("coalescing chart names workload %s, which getcd-coalesce does not run", w.Name)
+		}
+	}
+	if bars == 0 {
+		t.Fatal("no workload runs getcd-coalesce")
+	}
+	if rects, want := countRects(t, svg), 1+len(coalesceSeries)+bars; rects != want {
+		t.Errorf("coalescing chart has %d rects, want %d", rects, want)
+	}
 }
 
 // tableRows returns the rows of the markdown table that follows heading,
@@ -134,7 +205,7 @@ func tableRows(t *testing.T, md, heading string, width int) map[string][]string 
 			continue
 		}
 		key := cells[0] + "|" + cells[1]
-		if heading != "### Ratios" && heading != "### getcd's codec" {
+		if heading != "### Ratios" && heading != "### getcd's codec" && heading != "### Coalescing" {
 			key += "|" + cells[2]
 		}
 		if _, dup := rows[key]; dup {
@@ -149,20 +220,7 @@ func tableRows(t *testing.T, md, heading string, width int) map[string][]string 
 // (workload, concurrency, series) and names every workload.
 func checkSVG(t *testing.T, svg []byte) {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(svg))
-	rects := 0
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("chart is not well-formed XML: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
-			rects++
-		}
-	}
+	rects := countRects(t, svg)
 	// One background, one legend swatch per series, one bar per series
 	// per workload per concurrency it runs at.
 	bars := 0
@@ -175,6 +233,25 @@ func checkSVG(t *testing.T, svg []byte) {
 	for _, w := range Workloads() {
 		if !bytes.Contains(svg, []byte(">"+w.Name+"<")) {
 			t.Errorf("chart does not name workload %s", w.Name)
+		}
+	}
+}
+
+// countRects parses svg as XML and counts its rect elements.
+func countRects(t *testing.T, svg []byte) int {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	rects := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return rects
+		}
+		if err != nil {
+			t.Fatalf("chart is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			rects++
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package bench
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // Ratio compares getcd with the other two clients on one workload at one
 // concurrency: each field is getcd's value divided by the other client's.
@@ -106,6 +109,69 @@ func CodecRatios(results []Result) []CodecRatio {
 			Allocs: g.AllocsPerOp()}
 		if !g.HasCPU || !gen.HasCPU || !raw.HasCPU {
 			cr.CPUVsGen, cr.GenCPUVsRaw = math.NaN(), math.NaN()
+		}
+		out = append(out, cr)
+	}
+	return out
+}
+
+// CoalesceRatio compares getcd with coalescing (GetcdCoalesce) with raw
+// gRPC, the official client and getcd without coalescing on one workload at
+// one concurrency, with what the coalescing did. A ratio whose other client
+// did not run is NaN.
+type CoalesceRatio struct {
+	Workload    string
+	Concurrency int
+
+	Ops                                 float64 // getcd-coalesce's ops/s
+	OpsVsRaw, OpsVsOfficial, OpsVsGetcd float64 // throughput; higher is better
+	CPUVsRaw, CPUVsGetcd                float64 // client CPU per op; lower is better
+	P50VsGetcd, P99VsGetcd              float64 // latency against coalescing off; lower is better
+
+	PerBatch float64       // requests per batch of two or more
+	Batched  float64       // share of the requests that went in such a batch
+	Wait     time.Duration // mean time a request waited to be batched
+}
+
+// CoalesceRatios computes the coalescing ratios of every (workload,
+// concurrency) that getcd-coalesce ran, in the order of results.
+func CoalesceRatios(results []Result) []CoalesceRatio {
+	var out []CoalesceRatio
+	for i := range results {
+		co := &results[i]
+		if co.Client != GetcdCoalesce {
+			continue
+		}
+		var other [numClients]*Result
+		for j := range results {
+			if r := &results[j]; r.Workload == co.Workload && r.Concurrency == co.Concurrency {
+				other[r.Client] = r
+			}
+		}
+		vs := func(f func(*Result) float64, c Client) float64 {
+			if other[c] == nil {
+				return math.NaN()
+			}
+			return div(f(co), f(other[c]))
+		}
+		ops := func(r *Result) float64 { return r.OpsPerSec() }
+		cpu := func(r *Result) float64 {
+			if !r.HasCPU {
+				return math.NaN()
+			}
+			return r.CPUPerOp()
+		}
+		st := co.Coalesce
+		cr := CoalesceRatio{Workload: co.Workload, Concurrency: co.Concurrency, Ops: co.OpsPerSec(),
+			OpsVsRaw: vs(ops, Raw), OpsVsOfficial: vs(ops, Official), OpsVsGetcd: vs(ops, Getcd),
+			CPUVsRaw: vs(cpu, Raw), CPUVsGetcd: vs(cpu, Getcd),
+			P50VsGetcd: vs(func(r *Result) float64 { return float64(r.P50) }, Getcd),
+			P99VsGetcd: vs(func(r *Result) float64 { return float64(r.P99) }, Getcd),
+			PerBatch:   st.PerBatch(),
+			Batched:    div(float64(st.Batched), float64(st.Batched+st.Alone)),
+		}
+		if n := st.Batched + st.Alone; n > 0 {
+			cr.Wait = st.Waited / time.Duration(n)
 		}
 		out = append(out, cr)
 	}

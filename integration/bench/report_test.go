@@ -2,9 +2,12 @@ package bench
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getcd/getcd/conn"
 )
 
 // TestRatios checks the ratio arithmetic on made-up results, without a
@@ -45,6 +48,55 @@ func TestRatios(t *testing.T) {
 	}
 	if got := fmtRatio(div(1, 0)); got != "n/a" {
 		t.Errorf("fmtRatio(1/0) = %q, want n/a", got)
+	}
+}
+
+// TestCoalesceRatios checks the coalescing ratios and batch figures on
+// made-up results, without a server.
+func TestCoalesceRatios(t *testing.T) {
+	cell := func(c Client, ops int64, p50 time.Duration) Result {
+		return Result{Workload: "w", Concurrency: 256, Client: c, Stats: Stats{
+			Ops: ops, Wall: time.Second, CPU: time.Duration(ops) * time.Microsecond, HasCPU: true, P50: p50, P99: 2 * p50,
+		}}
+	}
+	co := cell(GetcdCoalesce, 6000, time.Millisecond)
+	co.Coalesce = addCoalesce(
+		conn.CoalesceStats{Enabled: true, Batches: 60, Batched: 5800, Alone: 200, Resent: 1, Waited: 12 * time.Second},
+		conn.CoalesceStats{Enabled: true, Batches: 10, Batched: 800, Alone: 0, Waited: 6 * time.Second}, -1)
+	results := []Result{cell(Getcd, 2000, 4*time.Millisecond), co, cell(Official, 1500, 4*time.Millisecond), cell(Raw, 3000, 2*time.Millisecond)}
+	rs := CoalesceRatios(results)
+	if len(rs) != 1 {
+		t.Fatalf("%d coalescing ratios, want 1", len(rs))
+	}
+	r := rs[0]
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"ops/s", r.Ops, 6000},
+		{"ops vs raw", r.OpsVsRaw, 2},
+		{"ops vs official", r.OpsVsOfficial, 4},
+		{"ops vs getcd", r.OpsVsGetcd, 3},
+		{"CPU vs raw", r.CPUVsRaw, 1}, // 1 µs/op each
+		{"p50 vs getcd", r.P50VsGetcd, 0.25},
+		{"p99 vs getcd", r.P99VsGetcd, 0.25},
+		{"requests per batch", r.PerBatch, 100}, // 5000 requests in 50 batches
+		{"batched", r.Batched, 5000.0 / 5200},
+	} {
+		if math.Abs(c.got-c.want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if want := 6 * time.Second / 5200; r.Wait != want {
+		t.Errorf("wait per request = %v, want %v", r.Wait, want)
+	}
+	// Without the official client its ratio is n/a, the others are there.
+	rs = CoalesceRatios(slices.DeleteFunc(results, func(r Result) bool { return r.Client == Official }))
+	if len(rs) != 1 || !math.IsNaN(rs[0].OpsVsOfficial) || rs[0].OpsVsRaw != 2 {
+		t.Errorf("coalescing ratios without the official client: %+v", rs)
+	}
+	if rs := CoalesceRatios(results[:1]); len(rs) != 0 {
+		t.Errorf("coalescing ratios without getcd-coalesce: %v", rs)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/getcd/getcd/conn"
 )
 
 // Config says how long and how wide to run.
@@ -25,7 +27,10 @@ type Config struct {
 	// that has levels of its own (Workload.Concurrency).
 	FixedConcurrency bool
 	Workloads        []Workload
-	Progress         io.Writer // one line per cell; nil for none
+	// Clients, when set, are the only client kinds run (each workload
+	// still runs only the kinds it has).
+	Clients  []Client
+	Progress io.Writer // one line per cell; nil for none
 }
 
 // latencySamples bounds the latencies kept per cell: one buffer of this
@@ -56,6 +61,10 @@ type Stats struct {
 	// Attempts counts the tries the operations reported (Env.CountAttempts),
 	// for workloads that retry (STM); 0 for the others.
 	Attempts int64
+
+	// Coalesce is what the connection's coalescing did during the measured
+	// phase (GetcdCoalesce only; MaxBatch is not set).
+	Coalesce conn.CoalesceStats
 
 	samples []time.Duration
 }
@@ -106,8 +115,14 @@ func Run(ctx context.Context, e *Env, cfg Config) ([]Result, error) {
 				return nil, fmt.Errorf("bench: %s: setup: %w", w.Name, err)
 			}
 		}
+		clients := w.clients()
+		if cfg.Clients != nil {
+			clients = slices.DeleteFunc(clients, func(c Client) bool { return !slices.Contains(cfg.Clients, c) })
+		}
+		if len(clients) == 0 {
+			continue
+		}
 		for ci, n := range cfg.Levels(w) {
-			clients := w.clients()
 			res := make([]Result, len(clients))
 			for i, c := range clients {
 				res[i] = Result{Workload: w.Name, Concurrency: n, Client: c, Stats: Stats{HasCPU: true}}
@@ -129,7 +144,7 @@ func Run(ctx context.Context, e *Env, cfg Config) ([]Result, error) {
 				res[c].finish()
 				if cfg.Progress != nil {
 					r := res[c]
-					fmt.Fprintf(cfg.Progress, "%-12s c=%-4d %-9s %9.0f ops/s %8s cpu/op %7.1f allocs/op p99 %s\n",
+					fmt.Fprintf(cfg.Progress, "%-12s c=%-4d %-14s %9.0f ops/s %8s cpu/op %7.1f allocs/op p99 %s\n",
 						r.Workload, r.Concurrency, r.Client, r.OpsPerSec(), fmtNanos(r.CPUPerOp(), r.HasCPU), r.AllocsPerOp(), fmtDur(r.P99))
 				}
 				out = append(out, res[c])
@@ -157,6 +172,7 @@ func (s *Stats) add(o Stats) {
 	s.Mallocs += o.Mallocs
 	s.Bytes += o.Bytes
 	s.Attempts += o.Attempts
+	s.Coalesce = addCoalesce(s.Coalesce, o.Coalesce, 1)
 	s.samples = append(s.samples, o.samples...)
 }
 
@@ -254,6 +270,7 @@ func runCell(ctx context.Context, e *Env, w Workload, c Client, n int, cfg Confi
 	runtime.ReadMemStats(&m0)
 	cpu0, ok0 := cpuTime()
 	tries0 := e.attempts.Load()
+	co0 := coalesceStats(e, c)
 	t0 := time.Now()
 	close(start)
 	timer.Reset(cfg.Duration)
@@ -264,6 +281,7 @@ func runCell(ctx context.Context, e *Env, w Workload, c Client, n int, cfg Confi
 	stop.Store(true)
 	done.Wait()
 	wall := time.Since(t0)
+	co1 := coalesceStats(e, c)
 	tries1 := e.attempts.Load()
 	cpu1, ok1 := cpuTime()
 	runtime.ReadMemStats(&m1)
@@ -283,6 +301,9 @@ func runCell(ctx context.Context, e *Env, w Workload, c Client, n int, cfg Confi
 		// Counted by the measured operations only: the warm-up ones ended
 		// before tries0 was read.
 		Attempts: tries1 - tries0,
+		// Every measured operation has ended, and none of the warm-up
+		// ones was still running when co0 was read.
+		Coalesce: addCoalesce(co1, co0, -1),
 	}
 	for i, k := range counts {
 		s.Ops += k
@@ -293,6 +314,23 @@ func runCell(ctx context.Context, e *Env, w Workload, c Client, n int, cfg Confi
 		return Stats{}, errors.New("no operation completed")
 	}
 	return s, nil
+}
+
+// coalesceStats reads the counts of the coalescing connection when c is
+// GetcdCoalesce.
+func coalesceStats(e *Env, c Client) conn.CoalesceStats {
+	if c != GetcdCoalesce {
+		return conn.CoalesceStats{}
+	}
+	return e.co.Getcd.CoalesceStats()
+}
+
+// addCoalesce returns the counts a + sign×b; MaxBatch, which is no count,
+// is left zero.
+func addCoalesce(a, b conn.CoalesceStats, sign int) conn.CoalesceStats {
+	f := func(x, y uint64) uint64 { return x + uint64(sign)*y }
+	return conn.CoalesceStats{Enabled: a.Enabled || b.Enabled, Batches: f(a.Batches, b.Batches), Batched: f(a.Batched, b.Batched),
+		Alone: f(a.Alone, b.Alone), Resent: f(a.Resent, b.Resent), Waited: a.Waited + time.Duration(sign)*b.Waited}
 }
 
 // sleep waits for d or until ctx is done.

@@ -13,18 +13,20 @@ type Client int
 
 // The client kinds, in the order the report lists them.
 const (
-	Getcd    Client = iota // github.com/getcd/getcd/conn
-	GetcdGen               // the same with conn.Config.GeneratedMessages: etcd's generated messages instead of getcd's codec
-	Official               // go.etcd.io/etcd/client/v3
-	Raw                    // etcdserverpb.KVClient with prebuilt messages
+	Getcd         Client = iota // github.com/getcd/getcd/conn
+	GetcdGen                    // the same with conn.Config.GeneratedMessages: etcd's generated messages instead of getcd's codec
+	GetcdCoalesce               // the same with conn.Config.Coalescing on: concurrent Get/Put/Delete merged into one txn
+	Official                    // go.etcd.io/etcd/client/v3
+	Raw                         // etcdserverpb.KVClient with prebuilt messages
 	numClients
 )
 
 // Clients lists every client kind.
-var Clients = [numClients]Client{Getcd, GetcdGen, Official, Raw}
+var Clients = [numClients]Client{Getcd, GetcdGen, GetcdCoalesce, Official, Raw}
 
 // baseClients are the kinds every workload and section runs with; GetcdGen
-// runs only the workloads marked KV.
+// runs only the workloads marked KV, GetcdCoalesce only those marked
+// Coalesce.
 var baseClients = []Client{Getcd, Official, Raw}
 
 func (c Client) String() string {
@@ -33,6 +35,8 @@ func (c Client) String() string {
 		return "getcd"
 	case GetcdGen:
 		return "getcd-gen"
+	case GetcdCoalesce:
+		return "getcd-coalesce"
 	case Official:
 		return "official"
 	case Raw:
@@ -69,15 +73,24 @@ type Workload struct {
 	// generated messages, so that the report compares the two paths.
 	KV bool
 
+	// Coalesce marks a workload whose getcd side is a Get, Put or Delete,
+	// the calls coalescing merges: it is also run as GetcdCoalesce, the
+	// Getcd op on a connection with conn.Config.Coalescing on.
+	Coalesce bool
+
 	Getcd, Official, Raw NewOp
 }
 
-// clients returns the client kinds w runs with.
+// clients returns the client kinds w runs with, in the order of Clients.
 func (w Workload) clients() []Client {
-	if w.KV {
-		return Clients[:]
+	var out []Client
+	for _, c := range Clients {
+		if c == GetcdGen && !w.KV || c == GetcdCoalesce && !w.Coalesce {
+			continue
+		}
+		out = append(out, c)
 	}
-	return baseClients
+	return out
 }
 
 func (w Workload) newOp(c Client) NewOp {
@@ -86,6 +99,8 @@ func (w Workload) newOp(c Client) NewOp {
 		return w.Getcd
 	case GetcdGen:
 		return func(ctx context.Context, e *Env, worker int) (Op, error) { return w.Getcd(ctx, e.gen, worker) }
+	case GetcdCoalesce:
+		return func(ctx context.Context, e *Env, worker int) (Op, error) { return w.Getcd(ctx, e.co, worker) }
 	case Official:
 		return w.Official
 	case Raw:

@@ -11,8 +11,9 @@ import (
 func init() {
 	const name = "delete"
 	Register(Workload{
-		Name: name,
-		KV:   true,
+		Name:     name,
+		KV:       true,
+		Coalesce: true,
 		// A delete goes through raft whether or not the key exists, so the
 		// server does the same work on every call; the key exists only
 		// before the first one.

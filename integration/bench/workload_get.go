@@ -23,9 +23,10 @@ func getWorkload(name string, serializable bool) Workload {
 	}
 	key := func(e *Env) string { return e.Key(name) }
 	return Workload{
-		Name: name,
-		KV:   true,
-		Desc: desc,
+		Name:     name,
+		KV:       true,
+		Coalesce: true,
+		Desc:     desc,
 		Setup: func(ctx context.Context, e *Env) error {
 			_, err := e.Raw.Put(ctx, &pb.PutRequest{Key: []byte(key(e)), Value: []byte(value(16))})
 			return err

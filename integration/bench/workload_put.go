@@ -21,9 +21,10 @@ func value(n int) string { return strings.Repeat("0123456789abcdef", n/16+1)[:n]
 func putWorkload(name string, n int) Workload {
 	v := value(n)
 	return Workload{
-		Name: name,
-		KV:   true,
-		Desc: "put of a " + name[len("put-"):] + " value to one key per goroutine",
+		Name:     name,
+		KV:       true,
+		Coalesce: true,
+		Desc:     "put of a " + name[len("put-"):] + " value to one key per goroutine",
 		Getcd: func(_ context.Context, e *Env, w int) (Op, error) {
 			req := kv.New().WithKey(e.Key(name, "getcd", w)).WithValue(v)
 			return func(ctx context.Context) error {
