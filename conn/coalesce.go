@@ -72,7 +72,7 @@ type CoalesceStats struct {
 	Batches  uint64        // transactions sent carrying two requests or more
 	Batched  uint64        // requests carried in those transactions
 	Alone    uint64        // requests that found nothing to merge with and went alone
-	Resent   uint64        // requests sent again alone after their batch failed for a reason one of them may have caused
+	Resent   uint64        // requests sent again alone after their batch was refused or never sent (a request whose context had ended by then is not counted)
 	MaxBatch uint64        // the most requests one batch carried
 	Queued   int           // requests waiting to be batched now
 	MaxOps   int           // the most requests a batch takes now: Coalescing.MaxOps, or less once the server refused more
@@ -343,7 +343,9 @@ func (co *coalescer) wait(q *batchQueue, p *pending) (OpResponse, error) {
 		co.release(q)
 		return resp, err
 	case goResend:
-		co.resent.Add(1)
+		if p.ctx.Err() == nil { // one whose context ended is not sent again
+			co.resent.Add(1)
+		}
 		return co.c.sendAlone(p.ctx, &p.op)
 	case goClosed:
 		return OpResponse{}, co.c.closedError(methodOf(p.op.Kind), "", false, p.op.Kind != wire.OpRange, "")
