@@ -128,7 +128,7 @@ func TestLinearizable(t *testing.T) {
 			// requests: etcd's model gives each its own revision, so the
 			// shared revisions are caught. Merging is what makes the
 			// history pass; it is not a free pass.
-			res := validate.ValidateAndReturnVisualize(zap.NewNop(), validate.Config{ExpectRevisionUnique: true}, h.reports, h.persisted, time.Minute)
+			res := validate.ValidateAndReturnVisualize(zap.NewNop(), validate.Config{}, h.reports, h.persisted, time.Minute)
 			if res.Linearization.Status != validate.Failure {
 				t.Errorf("batched writes recorded as separate requests: linearization %q, want a failure", res.Linearization.Status)
 			}
@@ -138,7 +138,7 @@ func TestLinearizable(t *testing.T) {
 			if doctored == nil {
 				t.Fatal("no get to doctor")
 			}
-			res = validate.ValidateAndReturnVisualize(zap.NewNop(), validate.Config{ExpectRevisionUnique: true}, doctored, h.persisted, time.Minute)
+			res = validate.ValidateAndReturnVisualize(zap.NewNop(), validate.Config{}, doctored, h.persisted, time.Minute)
 			if res.Linearization.Status != validate.Failure {
 				t.Errorf("%s: linearization %q, want a failure", what, res.Linearization.Status)
 			}
@@ -380,7 +380,7 @@ func rangeResp(r *conn.GetResponse) *clientv3.GetResponse {
 // check runs etcd's validators; a history porcupine finds not linearizable
 // is written as its HTML visualization, named in the error.
 func check(t *testing.T, name string, reports []report.ClientReport, persisted []model.EtcdRequest) error {
-	res := validate.ValidateAndReturnVisualize(zap.NewNop(), validate.Config{ExpectRevisionUnique: true}, reports, persisted, 3*time.Minute)
+	res := validate.ValidateAndReturnVisualize(zap.NewNop(), validate.Config{}, reports, persisted, 3*time.Minute)
 	err := res.Error()
 	if err == nil {
 		if res.Linearization.Status != validate.Success {
