@@ -24,7 +24,7 @@ import (
 )
 
 // coalescedClients share one coalescing connection in TestCoalescedKill.
-const coalescedClients = 16
+const coalescedClients = 12
 
 // TestCoalescedKill runs etcd's traffic mix (gets, gets at a revision,
 // lists, puts, deletes, compare-and-set transactions) from many logical
@@ -172,7 +172,10 @@ func TestCoalescedKill(t *testing.T) {
 	violations = append(violations, v...)
 	violations = append(violations, checkAppliedOnce(persisted)...)
 	violations = append(violations, checkRevisionsMonotonic(reports)...)
-	if path, err := validateCoalesced(lg, merged, persisted); err != nil {
+	vstart := time.Now()
+	path, err := validateCoalesced(lg, merged, persisted)
+	t.Logf("etcd's validators took %v", time.Since(vstart).Round(time.Millisecond))
+	if err != nil {
 		v := fmt.Sprintf("etcd's validators: %v", err)
 		if path != "" {
 			v += " (history: " + path + ")"
