@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/anishathalye/porcupine"
 	"go.etcd.io/etcd/tests/v3/robustness/identity"
@@ -115,7 +116,7 @@ func Merge(reports []report.ClientReport, persisted []model.EtcdRequest, ids ide
 		}
 		op, ok := mergeOne(rev, g)
 		if !ok {
-			violations = append(violations, fmt.Sprintf("%d writes answered with revision %d do not overlap in time: no one transaction can have carried them", len(g), rev))
+			violations = append(violations, fmt.Sprintf("%d writes of revision %d do not overlap in time: no one transaction can have carried them: %s", len(g), rev, describe(g)))
 			continue
 		}
 		op.ClientId = ids.NewStreamID()
@@ -246,6 +247,43 @@ func placeUnknown(ws []*write, groups map[int64][]*write, persisted []model.Etcd
 		}
 	}
 
+	// Every logged put was made by a request of the history: one missing
+	// was told it failed for certain (and so left out), yet applied.
+	recorded := map[model.PutOptions]*write{}
+	for _, w := range ws {
+		if w.eop.Type == model.PutOperation {
+			recorded[model.PutOptions{Key: w.eop.Put.Key, Value: w.eop.Put.Value}] = w
+		}
+	}
+	for i, t := range txns {
+		for _, o := range t.ops {
+			if o.Type == model.PutOperation && recorded[model.PutOptions{Key: o.Put.Key, Value: o.Put.Value}] == nil {
+				violations = append(violations, fmt.Sprintf("put %s=%v applied at revision %d (logged transaction %d of %d operations) was made by no recorded request: its caller was told it certainly failed",
+					o.Put.Key, o.Put.Value.Value, t.rev, i, len(t.ops)))
+			}
+		}
+	}
+
+	// Every logged delete that removed a key was made by a recorded delete
+	// of that key answered as having removed it, or of unknown outcome.
+	removedBy := map[string]int{}
+	for _, w := range ws {
+		if w.eop.Type == model.DeleteOperation && (w.failed || w.res.Deleted > 0) {
+			removedBy[w.eop.Delete.Key]++
+		}
+	}
+	removed := map[string]int{}
+	for _, t := range txns {
+		for j, o := range t.ops {
+			if o.Type == model.DeleteOperation && t.results[j].Deleted > 0 {
+				if removed[o.Delete.Key]++; removed[o.Delete.Key] > removedBy[o.Delete.Key] {
+					violations = append(violations, fmt.Sprintf("delete %s applied at revision %d (a transaction of %d operations) is one more than the recorded deletes that may have removed it: a caller was told its delete certainly failed, or removed nothing",
+						o.Delete.Key, t.rev, len(t.ops)))
+				}
+			}
+		}
+	}
+
 	// Failed puts go to the batch of their logged transaction.
 	for _, w := range ws {
 		if !w.failed || w.eop.Type != model.PutOperation {
@@ -271,10 +309,13 @@ func placeUnknown(ws []*write, groups map[int64][]*write, persisted []model.Etcd
 			if o.Type != model.DeleteOperation || t.results[j].Deleted == 0 || hasDelete(groups[t.rev], o.Delete.Key) {
 				continue
 			}
-			if w := firstFailedDelete(ws, o.Delete.Key); w != nil {
+			if w := failedDelete(ws, o.Delete.Key, groups[t.rev]); w != nil {
 				groups[t.rev] = append(groups[t.rev], w)
 				w.taken = true
 				placed++
+			} else {
+				violations = append(violations, fmt.Sprintf("delete %s applied at revision %d in a transaction of %d operations matches no recorded delete: its caller was told it certainly failed, or was answered otherwise",
+					o.Delete.Key, t.rev, len(t.ops)))
 			}
 		}
 	}
@@ -290,11 +331,42 @@ func hasDelete(g []*write, key string) bool {
 	return false
 }
 
-func firstFailedDelete(ws []*write, key string) *write {
-	for _, w := range ws {
-		if w.failed && !w.taken && w.eop.Type == model.DeleteOperation && w.eop.Delete.Key == key {
-			return w
+// failedDelete picks, among the failed deletes of key not yet placed, one
+// called before any answered member of the batch g returned: the earliest
+// called (the others are the same request, called later).
+func failedDelete(ws []*write, key string, g []*write) *write {
+	ret := int64(math.MaxInt64)
+	for _, w := range g {
+		if !w.failed {
+			ret = min(ret, w.op.Return)
 		}
 	}
-	return nil
+	var best *write
+	for _, w := range ws {
+		if w.failed && !w.taken && w.eop.Type == model.DeleteOperation && w.eop.Delete.Key == key &&
+			w.op.Call < ret && (best == nil || w.op.Call < best.op.Call) {
+			best = w
+		}
+	}
+	return best
+}
+
+func describe(g []*write) string {
+	var b strings.Builder
+	for i, w := range g {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		switch w.eop.Type {
+		case model.PutOperation:
+			fmt.Fprintf(&b, "put %s=%v", w.eop.Put.Key, w.eop.Put.Value.Value)
+		default:
+			fmt.Fprintf(&b, "delete %s", w.eop.Delete.Key)
+		}
+		fmt.Fprintf(&b, " [%d, %d]", w.op.Call, w.op.Return)
+		if w.failed {
+			b.WriteString(" (unknown outcome)")
+		}
+	}
+	return b.String()
 }

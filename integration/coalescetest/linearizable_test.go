@@ -2,6 +2,7 @@ package coalescetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -85,31 +86,52 @@ func TestLinearizable(t *testing.T) {
 		// alone, which agrees with etcd's validators on the narrow ones.
 		porcupine bool
 		doctors   bool // also show the checkers reject doctored versions
+		// cancels: a fifth of the requests carry a timeout under 3 ms, so
+		// callers give up while queued and while their batch is in
+		// flight; writes that end with an unknown outcome are placed from
+		// the WAL. Checked by etcd's validators only (Revisions needs
+		// every answer).
+		cancels bool
 	}{
-		{"defaults", conn.Coalescing{Enabled: true}, 16, true, true},
-		{"in-flight-1", conn.Coalescing{Enabled: true, MaxInFlight: 1}, 16, true, false},
-		{"window-max-ops-6", conn.Coalescing{Enabled: true, MaxInFlight: 3, MaxOps: 6, Window: 200 * time.Microsecond}, 16, true, false},
-		{"wide-48", conn.Coalescing{Enabled: true}, 48, false, false},
-		{"wide-64-window", conn.Coalescing{Enabled: true, MaxInFlight: 4, Window: 100 * time.Microsecond}, 64, false, false},
+		{"defaults", conn.Coalescing{Enabled: true}, 16, true, true, false},
+		{"in-flight-1", conn.Coalescing{Enabled: true, MaxInFlight: 1}, 16, true, false, false},
+		{"window-max-ops-6", conn.Coalescing{Enabled: true, MaxInFlight: 3, MaxOps: 6, Window: 200 * time.Microsecond}, 16, true, false, false},
+		{"wide-48", conn.Coalescing{Enabled: true}, 48, false, false, false},
+		{"wide-64-window", conn.Coalescing{Enabled: true, MaxInFlight: 4, Window: 100 * time.Microsecond}, 64, false, false, false},
+		{"cancels", conn.Coalescing{Enabled: true}, 16, true, false, true},
+		{"cancels-window", conn.Coalescing{Enabled: true, Window: time.Millisecond}, 16, true, false, true},
 	} {
 		t.Run(v.name, func(t *testing.T) {
-			h := record(t, bin, v.co, s, v.callers)
-			t.Logf("%d callers, %d requests (%d failed); %s", v.callers, h.ops, len(h.errs), h.stats)
+			if v.cancels && os.Getenv("GETCD_COALESCE_CANCELS") == "" {
+				// Open: etcd's validators find about half of these histories
+				// not linearizable (no violation of coalescecheck's WAL
+				// checks), and it is not settled whether the library or the
+				// merging of batches with callers that gave up is wrong.
+				t.Skip("set GETCD_COALESCE_CANCELS=1 to run the variants whose callers give up")
+			}
+			h := record(t, bin, v.co, s, v.callers, v.cancels)
+			t.Logf("%d callers, %d requests (%d failed, %d gave up, of which %d writes of unknown outcome); %s",
+				v.callers, h.ops, len(h.errs), h.gaveUp, h.unknown, h.stats)
+			if v.cancels && h.gaveUp == 0 {
+				t.Errorf("no request gave up")
+			}
 			for _, e := range h.errs {
 				t.Errorf("error with no fault: %v", e)
 			}
 			// Coalescing happened, or the test proves nothing.
-			if h.stats.Batches == 0 || h.stats.PerBatch() <= 1 {
+			if v.co.Enabled && (h.stats.Batches == 0 || h.stats.PerBatch() <= 1) {
 				t.Fatalf("no batch formed: %s", h.stats)
 			}
 			merged, ms, violations := coalescecheck.Merge(h.reports, h.persisted, h.ids)
-			t.Logf("write batches seen in the history: %d carrying %d writes (at most %d)", ms.Batches, ms.Merged, ms.MaxBatch)
-			if ms.Batches == 0 {
+			t.Logf("write batches seen in the history: %d carrying %d writes (at most %d; %d of unknown outcome placed from the WAL)", ms.Batches, ms.Merged, ms.MaxBatch, ms.Unknown)
+			if v.co.Enabled && ms.Batches == 0 {
 				t.Errorf("no two writes shared a revision: no write batch to check")
 			}
 			violations = append(violations, appliedOnce(h.persisted)...)
 			violations = append(violations, checkSerializable(h.serial, h.persisted)...)
-			violations = append(violations, coalescecheck.Revisions(h.reports, h.persisted)...)
+			if !v.cancels {
+				violations = append(violations, coalescecheck.Revisions(h.reports, h.persisted)...)
+			}
 			if v.porcupine {
 				start := time.Now()
 				if err := check(t, v.name, merged, h.persisted); err != nil {
@@ -165,6 +187,8 @@ type history struct {
 	stats     conn.CoalesceStats
 	ops       int
 	errs      []error
+	gaveUp    int
+	unknown   int
 }
 
 // serialRead is one serializable get: op is recorded as a read at the
@@ -178,7 +202,7 @@ type serialRead struct {
 
 // record runs the callers on a fresh server and returns their history and
 // what the server persisted.
-func record(t *testing.T, bin string, co conn.Coalescing, seed uint64, n int) *history {
+func record(t *testing.T, bin string, co conn.Coalescing, seed uint64, n int, cancels bool) *history {
 	cl := etcdtest.StartCluster(t, bin, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -193,6 +217,7 @@ func record(t *testing.T, bin string, co conn.Coalescing, seed uint64, n int) *h
 	callers := make([]*caller, n)
 	for i := range callers {
 		callers[i] = newCaller(c, base, h.ids, seed, i)
+		callers[i].cancels = cancels
 	}
 	// The empty store, read first: etcd's validators need it.
 	callers[0].get(kv.New().WithKey(linKey(0)), linKey(0), "", 0, 0)
@@ -215,6 +240,8 @@ func record(t *testing.T, bin string, co conn.Coalescing, seed uint64, n int) *h
 		h.serial = append(h.serial, k.serial...)
 		h.ops += k.ops
 		h.errs = append(h.errs, k.errs...)
+		h.gaveUp += k.gaveUp
+		h.unknown += k.unknown
 	}
 	c.Close()
 	cl.Close()
@@ -241,6 +268,10 @@ type caller struct {
 	serial  []serialRead
 	ops     int
 	errs    []error
+
+	cancels         bool // give some requests a timeout they may not meet
+	short           bool // the current request has such a timeout
+	gaveUp, unknown int  // requests that hit their short timeout; writes among them of unknown outcome
 }
 
 func newCaller(c *conn.Conn, base time.Time, ids identity.Provider, seed uint64, i int) *caller {
@@ -251,7 +282,36 @@ func newCaller(c *conn.Conn, base time.Time, ids identity.Provider, seed uint64,
 func (k *caller) since() time.Duration { return time.Since(k.base) }
 
 func (k *caller) ctx() (context.Context, context.CancelFunc) {
+	k.short = k.cancels && k.rng.IntN(5) == 0
+	if k.short {
+		// Under 3 ms: the caller gives up while queued, in a batch in
+		// flight, or not at all.
+		return context.WithTimeout(context.Background(), time.Duration(k.rng.IntN(3000))*time.Microsecond)
+	}
 	return context.WithTimeout(context.Background(), linTimeout)
+}
+
+// outcome sorts a call's error: a short timeout's is expected, any other
+// a failure of the test. It returns false for a write certainly not
+// applied, which stays out of the history (were it applied after all, its
+// value would show in reads and in the WAL with no write to explain it).
+func (k *caller) outcome(err error, write bool) (record bool) {
+	if err == nil {
+		return true
+	}
+	if k.short && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, conn.ErrUnknown) {
+		k.gaveUp++
+	} else {
+		k.failed(err)
+	}
+	if !write {
+		return true
+	}
+	if errors.Is(err, conn.ErrUnknownOutcome) {
+		k.unknown++
+		return true
+	}
+	return false
 }
 
 func (k *caller) failed(err error) {
@@ -303,9 +363,10 @@ func (k *caller) put(r kv.Request, key string) {
 	res, err := k.c.Put(ctx, r.WithKey(key).WithValue(value))
 	end := k.since()
 	var resp *clientv3.PutResponse
-	if err != nil {
-		k.failed(err)
-	} else {
+	if !k.outcome(err, true) {
+		return
+	}
+	if err == nil {
 		k.seen(res.Header)
 		resp = (*clientv3.PutResponse)(&pb.PutResponse{Header: hdr(res.Header)})
 	}
@@ -319,9 +380,10 @@ func (k *caller) del(r kv.Request, key string) {
 	res, err := k.c.Delete(ctx, r.WithKey(key))
 	end := k.since()
 	var resp *clientv3.DeleteResponse
-	if err != nil {
-		k.failed(err)
-	} else {
+	if !k.outcome(err, true) {
+		return
+	}
+	if err == nil {
 		k.seen(res.Header)
 		resp = (*clientv3.DeleteResponse)(&pb.DeleteRangeResponse{Header: hdr(res.Header), Deleted: res.Deleted})
 	}
@@ -334,9 +396,8 @@ func (k *caller) get(r kv.Request, from, to string, rev, limit int64) {
 	start := k.since()
 	res, err := k.c.Get(ctx, r)
 	end := k.since()
-	if err != nil {
-		k.failed(err)
-	} else {
+	k.outcome(err, false)
+	if err == nil {
 		k.seen(res.Header)
 	}
 	k.h.AppendRange(from, to, rev, limit, false, start, end, rangeResp(res), err)
@@ -350,7 +411,7 @@ func (k *caller) serializable(r kv.Request, from, to string) {
 	res, err := k.c.Get(ctx, r.WithSerializable())
 	end := k.since()
 	if err != nil {
-		k.failed(err)
+		k.outcome(err, false)
 		return
 	}
 	k.seen(res.Header)
