@@ -98,7 +98,7 @@ func Merge(reports []report.ClientReport, persisted []model.EtcdRequest, ids ide
 	st := Stats{}
 	if len(persisted) > 0 {
 		var v []string
-		v, st.Unknown = placeUnknown(ws, groups, persisted)
+		v, st.Unknown = placeUnknown(ws, groups, persisted, putsOf(reports))
 		violations = append(violations, v...)
 	}
 
@@ -187,7 +187,7 @@ func mergeOne(rev int64, g []*write) (porcupine.Operation, bool) {
 
 // placeUnknown puts writes of unknown outcome into the batch the log shows
 // them in, and checks the answered writes against the log.
-func placeUnknown(ws []*write, groups map[int64][]*write, persisted []model.EtcdRequest) (violations []string, placed int) {
+func placeUnknown(ws []*write, groups map[int64][]*write, persisted []model.EtcdRequest, recorded map[model.PutOptions]bool) (violations []string, placed int) {
 	// Replay the log: the revision each transaction left and the result of
 	// each of its operations.
 	type logged struct {
@@ -249,15 +249,9 @@ func placeUnknown(ws []*write, groups map[int64][]*write, persisted []model.Etcd
 
 	// Every logged put was made by a request of the history: one missing
 	// was told it failed for certain (and so left out), yet applied.
-	recorded := map[model.PutOptions]*write{}
-	for _, w := range ws {
-		if w.eop.Type == model.PutOperation {
-			recorded[model.PutOptions{Key: w.eop.Put.Key, Value: w.eop.Put.Value}] = w
-		}
-	}
 	for i, t := range txns {
 		for _, o := range t.ops {
-			if o.Type == model.PutOperation && recorded[model.PutOptions{Key: o.Put.Key, Value: o.Put.Value}] == nil {
+			if o.Type == model.PutOperation && !recorded[model.PutOptions{Key: o.Put.Key, Value: o.Put.Value}] {
 				violations = append(violations, fmt.Sprintf("put %s=%v applied at revision %d (logged transaction %d of %d operations) was made by no recorded request: its caller was told it certainly failed",
 					o.Put.Key, o.Put.Value.Value, t.rev, i, len(t.ops)))
 			}
@@ -320,6 +314,24 @@ func placeUnknown(ws []*write, groups map[int64][]*write, persisted []model.Etcd
 		}
 	}
 	return violations, placed
+}
+
+// putsOf is every put the history's requests carry, whatever their
+// outcome.
+func putsOf(reports []report.ClientReport) map[model.PutOptions]bool {
+	out := map[model.PutOptions]bool{}
+	for _, r := range reports {
+		for _, op := range r.KeyValue {
+			if req := op.Input.(model.EtcdRequest); req.Type == model.Txn {
+				for _, o := range req.Txn.AllOperations() {
+					if o.Type == model.PutOperation {
+						out[model.PutOptions{Key: o.Put.Key, Value: o.Put.Value}] = true
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func hasDelete(g []*write, key string) bool {
