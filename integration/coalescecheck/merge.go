@@ -291,25 +291,30 @@ func placeUnknown(ws []*write, groups map[int64][]*write, persisted []model.Etcd
 		w.taken = true
 		placed++
 	}
-	// Failed deletes that removed a key in a logged transaction of several
-	// operations: the transaction is a batch, and the delete of that key
-	// in it is one of the failed deletes of that key (which one cannot be
-	// told; they are the same request).
+	// Failed deletes that removed a key: the logged transaction that
+	// removed it holds one of the failed deletes of that key (which one
+	// cannot be told; they are the same request). Taken in log order, each
+	// gets the earliest called of those left, so that one applied alone
+	// early keeps a delete called before it; in a transaction of several
+	// operations (a batch) it joins the batch.
 	for _, t := range txns {
-		if len(t.ops) < 2 || !t.changed {
+		if !t.changed {
 			continue
 		}
 		for j, o := range t.ops {
 			if o.Type != model.DeleteOperation || t.results[j].Deleted == 0 || hasDelete(groups[t.rev], o.Delete.Key) {
 				continue
 			}
-			if w := failedDelete(ws, o.Delete.Key, groups[t.rev]); w != nil {
-				groups[t.rev] = append(groups[t.rev], w)
-				w.taken = true
-				placed++
-			} else {
+			w := failedDelete(ws, o.Delete.Key, groups[t.rev])
+			if w == nil {
 				violations = append(violations, fmt.Sprintf("delete %s applied at revision %d in a transaction of %d operations matches no recorded delete: its caller was told it certainly failed, or was answered otherwise",
 					o.Delete.Key, t.rev, len(t.ops)))
+				continue
+			}
+			w.taken = true
+			if len(t.ops) > 1 {
+				groups[t.rev] = append(groups[t.rev], w)
+				placed++
 			}
 		}
 	}

@@ -124,3 +124,40 @@ func TestMergeUnknown(t *testing.T) {
 		t.Errorf("lost puts left apart: %q, want a failure", got)
 	}
 }
+
+// Two deletes of k of unknown outcome, the first called at 10 ms, the
+// second at 50 ms; the log applies one alone at revision 3 (before 50 ms,
+// as the read at 40 ms shows) and the other in a batch with a put at
+// revision 5. The first called must stay with the lone one: given to the
+// batch, it would leave the lone delete to a request called after the read
+// that saw its effect.
+func TestMergeUnknownDeletes(t *testing.T) {
+	ids := identity.NewIDProvider()
+	a, b, c, d := model.NewAppendableHistory(ids), model.NewAppendableHistory(ids), model.NewAppendableHistory(ids), model.NewAppendableHistory(ids)
+	a.AppendRange("k", "", 0, 0, false, 1*ms, 2*ms, getResp(1), nil)
+	a.AppendPut("k", "1", 3*ms, 4*ms, putResp(2), nil)
+	b.AppendDelete("k", 10*ms, 12*ms, nil, errLost)
+	a.AppendRange("k", "", 0, 0, false, 40*ms, 45*ms, getResp(3), nil)
+	a.AppendPut("k", "2", 46*ms, 47*ms, putResp(4), nil)
+	c.AppendDelete("k", 50*ms, 52*ms, nil, errLost)
+	d.AppendPut("m", "3", 51*ms, 60*ms, putResp(5), nil)
+	a.AppendRange("k", "n", 0, 0, false, 70*ms, 80*ms, getResp(5, kvAt("m", "3", 5)), nil)
+	h := []report.ClientReport{{ClientID: 0, KeyValue: a.Operations()}, {ClientID: 1, KeyValue: b.Operations()},
+		{ClientID: 2, KeyValue: c.Operations()}, {ClientID: 3, KeyValue: d.Operations()}}
+	put := func(k, v string) model.EtcdOperation {
+		return model.EtcdOperation{Type: model.PutOperation, Put: model.PutOptions{Key: k, Value: model.ToValueOrHash(v)}}
+	}
+	del := model.EtcdOperation{Type: model.DeleteOperation, Delete: model.DeleteOptions{Key: "k"}}
+	txn := func(ops ...model.EtcdOperation) model.EtcdRequest {
+		return model.EtcdRequest{Type: model.Txn, Txn: &model.TxnRequest{OperationsOnSuccess: ops}}
+	}
+	wal := []model.EtcdRequest{txn(put("k", "1")), txn(del), txn(put("k", "2")), txn(del, put("m", "3"))}
+	merged, st, v := Merge(h, wal, ids)
+	if len(v) != 0 || st.Batches != 1 || st.Unknown != 1 {
+		t.Fatalf("Merge: %+v, %v; want one batch with one delete of unknown outcome", st, v)
+	}
+	res := validate.ValidateAndReturnVisualize(zap.NewNop(), validate.Config{}, merged, wal, time.Minute)
+	if res.Linearization.Status != validate.Success {
+		t.Errorf("linearization %q, want a success", res.Linearization.Status)
+	}
+}
