@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sort"
 
 	"go.etcd.io/etcd/tests/v3/robustness/model"
 	"go.etcd.io/etcd/tests/v3/robustness/report"
@@ -164,5 +165,32 @@ func Revisions(reports []report.ClientReport, persisted []model.EtcdRequest) []s
 			break
 		}
 	}
+	return out
+}
+
+// AppliedOnce counts the unique values of the puts the members persisted:
+// a value written more than once means a request was proposed twice (a
+// resent write). etcd's patching counts the same thing, but only to decide
+// return times; it does not fail a history for it. It holds for any
+// history whose puts carry unique values, coalesced or not.
+func AppliedOnce(persisted []model.EtcdRequest) []string {
+	count := map[model.PutOptions]int{}
+	for _, r := range persisted {
+		if r.Type != model.Txn || r.Txn == nil {
+			continue
+		}
+		for _, o := range r.Txn.AllOperations() {
+			if o.Type == model.PutOperation {
+				count[o.Put]++
+			}
+		}
+	}
+	var out []string
+	for p, n := range count {
+		if n > 1 {
+			out = append(out, fmt.Sprintf("put %s=%v persisted %d times", p.Key, p.Value, n))
+		}
+	}
+	sort.Strings(out)
 	return out
 }

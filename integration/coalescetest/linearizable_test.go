@@ -136,7 +136,7 @@ func TestLinearizable(t *testing.T) {
 			if v.co.Enabled && ms.Batches == 0 {
 				t.Errorf("no two writes shared a revision: no write batch to check")
 			}
-			violations = append(violations, appliedOnce(h.persisted)...)
+			violations = append(violations, coalescecheck.AppliedOnce(h.persisted)...)
 			violations = append(violations, checkSerializable(h.serial, h.persisted)...)
 			if !v.cancels {
 				violations = append(violations, coalescecheck.Revisions(h.reports, h.persisted)...)
@@ -470,29 +470,6 @@ func check(t *testing.T, name string, reports []report.ClientReport, persisted [
 		}
 	}
 	return fmt.Errorf("etcd's validators: %w", err)
-}
-
-// appliedOnce finds puts the server persisted more than once (each put's
-// value is unique, so twice means a request was proposed twice).
-func appliedOnce(persisted []model.EtcdRequest) []string {
-	count := map[model.PutOptions]int{}
-	for _, r := range persisted {
-		if r.Type == model.Txn && r.Txn != nil {
-			for _, o := range r.Txn.AllOperations() {
-				if o.Type == model.PutOperation {
-					count[o.Put]++
-				}
-			}
-		}
-	}
-	var out []string
-	for p, n := range count {
-		if n > 1 {
-			out = append(out, fmt.Sprintf("put %s=%v persisted %d times", p.Key, p.Value, n))
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // checkSerializable holds each serializable get to the store the WAL's

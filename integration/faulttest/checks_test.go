@@ -13,6 +13,8 @@ import (
 	"go.etcd.io/etcd/tests/v3/robustness/report"
 	"go.etcd.io/etcd/tests/v3/robustness/validate"
 	"go.uber.org/zap"
+
+	"github.com/getcd/getcd/integration/coalescecheck"
 )
 
 // validateHistory runs etcd's own validators (tests/robustness/validate at
@@ -51,30 +53,9 @@ func artifactDir() string {
 
 // The checkers below cover what etcd's validators do not take.
 
-// checkAppliedOnce counts the unique values of the writes the members
-// persisted: a value written more than once means a request was proposed
-// twice (a resent write). etcd's patching counts the same thing, but only
-// to decide return times; it does not fail a history for it.
+// checkAppliedOnce: no unique value persisted twice (coalescecheck.AppliedOnce).
 func checkAppliedOnce(persisted []model.EtcdRequest) []string {
-	count := map[model.PutOptions]int{}
-	for _, r := range persisted {
-		if r.Type != model.Txn || r.Txn == nil {
-			continue
-		}
-		for _, o := range r.Txn.AllOperations() {
-			if o.Type == model.PutOperation {
-				count[o.Put]++
-			}
-		}
-	}
-	var out []string
-	for p, n := range count {
-		if n > 1 {
-			out = append(out, fmt.Sprintf("put %s=%v persisted %d times", p.Key, p.Value, n))
-		}
-	}
-	sort.Strings(out)
-	return out
+	return coalescecheck.AppliedOnce(persisted)
 }
 
 // checkRevisionsMonotonic checks that the revisions one client observes in
