@@ -156,18 +156,8 @@ func TestCoalescedKill(t *testing.T) {
 	sum.events = rep.WatchEventCount()
 	reports = append(reports, rep)
 
-	cl.Close()
-	var dirs []string
-	for _, m := range cl.Members {
-		dirs = append(dirs, m.DataDir())
-	}
-	persisted, err := report.PersistedRequests(lg, dirs)
-	if err != nil {
-		t.Fatalf("read the WAL: %v", err)
-	}
-	if len(persisted) == 0 {
-		violations = append(violations, "no request read back from the WAL")
-	}
+	persisted, pv := persistedBy(t, lg, cl)
+	violations = append(violations, pv...)
 	merged, ms, v := coalescecheck.Merge(reports, persisted, r.rec.ids)
 	violations = append(violations, v...)
 	violations = append(violations, checkAppliedOnce(persisted)...)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/tests/v3/robustness/model"
 	"go.etcd.io/etcd/tests/v3/robustness/report"
 	"go.uber.org/zap"
 
@@ -251,19 +252,8 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	}
 
 	// What the members persisted, read from their WALs once they stopped.
-	cl.Close()
-	var dirs []string
-	for _, m := range cl.Members {
-		dirs = append(dirs, m.DataDir())
-	}
-	persisted, err := report.PersistedRequests(lg, dirs)
-	if err != nil {
-		t.Fatalf("read the WAL: %v", err)
-	}
-	if len(persisted) == 0 {
-		// etcd's validators skip the watch and serializable checks then.
-		violations = append(violations, "no request read back from the WAL")
-	}
+	persisted, v := persistedBy(t, lg, cl)
+	violations = append(violations, v...)
 	violations = append(violations, checkAppliedOnce(persisted)...)
 	violations = append(violations, checkRevisionsMonotonic(reports)...)
 	if path, err := validateHistory(lg, name, reports, persisted); err != nil {
@@ -352,4 +342,24 @@ func (r *run) hashes(rev int64) []string {
 		}
 	}
 	return out
+}
+
+// persistedBy stops the cluster and reads what its members persisted from
+// their WALs; an empty read-back is a violation (etcd's validators skip the
+// watch and serializable checks then).
+func persistedBy(t *testing.T, lg *zap.Logger, cl *cluster) ([]model.EtcdRequest, []string) {
+	t.Helper()
+	cl.Close()
+	var dirs []string
+	for _, m := range cl.Members {
+		dirs = append(dirs, m.DataDir())
+	}
+	persisted, err := report.PersistedRequests(lg, dirs)
+	if err != nil {
+		t.Fatalf("read the WAL: %v", err)
+	}
+	if len(persisted) == 0 {
+		return nil, []string{"no request read back from the WAL"}
+	}
+	return persisted, nil
 }
