@@ -60,6 +60,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cpuprofile = fs.String("cpuprofile", "", "write a CPU profile of the whole run; goroutines carry pprof labels client, workload, concurrency")
 		memprofile = fs.String("memprofile", "", "write an allocation profile (allocs) at the end")
 		list       = fs.Bool("list", false, "list the workloads and exit")
+		noFsync    = fs.Bool("etcd-no-fsync", false, "start the etcd process with --unsafe-no-fsync: writes cost no disk flush (not durable; separates the disk from the rest of a write's cost)")
 		reqTimeout = fs.Duration("getcd-request-timeout", 0, "getcd's conn.Config.RequestTimeout (0, the default: none, like the official client; above 0: a timer per call)")
 		coSVG      = fs.String("coalesce-svg", "", "write the coalescing chart (getcd-coalesce's throughput ratios) to this SVG file (default: -out with -coalesce.svg)")
 		coInflight = fs.Int("coalesce-inflight", 0, "getcd-coalesce's conn.Coalescing.MaxInFlight (0: the default, conn.DefaultCoalesceMaxInFlight)")
@@ -144,7 +145,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	srv, stop, err := startServer(*etcdBin, stderr)
+	var srvOpts []etcdtest.Option
+	if *noFsync {
+		srvOpts = append(srvOpts, etcdtest.WithUnsafeNoFsync())
+	}
+	srv, stop, err := startServer(*etcdBin, stderr, srvOpts...)
 	if err != nil {
 		return err
 	}
@@ -186,6 +191,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	settings := fmt.Sprintf("%d round(s) × %v per cell after %v warm-up, concurrency %s over one connection per client",
 		*rounds, *dur, *warmup, joinInts(levels))
+	if *noFsync {
+		settings += "; etcd with --unsafe-no-fsync"
+	}
 	if !set["conc"] {
 		// Workloads with levels of their own, grouped by levels.
 		var own []string
@@ -272,7 +280,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // startServer runs etcd as a separate process (building it first unless
 // bin is given), or returns the cluster named by ETCD_ENDPOINTS.
-func startServer(bin string, log io.Writer) (*etcdtest.Server, func(), error) {
+func startServer(bin string, log io.Writer, opts ...etcdtest.Option) (*etcdtest.Server, func(), error) {
 	cleanup := func() {}
 	if _, external := etcdtest.External(); !external && bin == "" {
 		dir, err := os.MkdirTemp("", "getcd-bench-*")
@@ -288,7 +296,7 @@ func startServer(bin string, log io.Writer) (*etcdtest.Server, func(), error) {
 		}
 		fmt.Fprintf(log, "bench: built etcd in %v\n", time.Since(t).Round(100*time.Millisecond))
 	}
-	srv, stop, err := etcdtest.StartProcessShared(bin)
+	srv, stop, err := etcdtest.StartProcessShared(bin, opts...)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

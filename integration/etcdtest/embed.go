@@ -218,6 +218,7 @@ func embedConfig(dataDir string, cfg config, tlsFiles *TLSFiles, clientURL, peer
 	if cfg.quotaBackendBytes != 0 {
 		ec.QuotaBackendBytes = cfg.quotaBackendBytes
 	}
+	ec.UnsafeNoFsync = cfg.noFsync
 	if cfg.bcryptCost != 0 {
 		ec.BcryptCost = cfg.bcryptCost
 	}

@@ -134,6 +134,9 @@ func startProcessOnce(dir, binPath string, cfg config, tlsFiles *TLSFiles) (*Ser
 	if cfg.quotaBackendBytes != 0 {
 		args = append(args, "--quota-backend-bytes="+strconv.FormatInt(cfg.quotaBackendBytes, 10))
 	}
+	if cfg.noFsync {
+		args = append(args, "--unsafe-no-fsync")
+	}
 	if cfg.bcryptCost != 0 {
 		args = append(args, "--bcrypt-cost="+strconv.FormatUint(uint64(cfg.bcryptCost), 10))
 	}
