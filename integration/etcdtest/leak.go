@@ -158,6 +158,19 @@ func parseGoroutine(block string) (goroutine, bool) {
 	return g, true
 }
 
+// CountGoroutines counts the goroutines, other than the caller's, whose
+// stack mentions code (a function or file) containing substr, for example
+// "github.com/getcd/getcd/lease." for the lease package's.
+func CountGoroutines(substr string) int {
+	n := 0
+	for _, g := range goroutines() {
+		if strings.Contains(g.stack, substr) {
+			n++
+		}
+	}
+	return n
+}
+
 // Goroutines is a snapshot of the goroutines running in the test process,
 // taken to check later that those a test starts have ended.
 type Goroutines struct {

@@ -7,8 +7,6 @@ package leasetest
 import (
 	"context"
 	"os"
-	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,21 +123,4 @@ func noLeaks(t *testing.T) func() {
 }
 
 // leaseGoroutines counts the goroutines running code of the lease package.
-func leaseGoroutines() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "github.com/getcd/getcd/lease.") {
-			count++
-		}
-	}
-	return count
-}
+func leaseGoroutines() int { return etcdtest.CountGoroutines("github.com/getcd/getcd/lease.") }
