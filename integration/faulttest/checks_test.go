@@ -1,6 +1,7 @@
 package faulttest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,8 +27,18 @@ import (
 // porcupine's visualization is written to an HTML file whose path is
 // returned with the error.
 func validateHistory(lg *zap.Logger, name string, reports []report.ClientReport, persisted []model.EtcdRequest) (string, error) {
-	res := validate.ValidateAndReturnVisualize(lg, validate.Config{ExpectRevisionUnique: true}, reports, persisted, 2*time.Minute)
+	return runValidators(lg, name, validate.Config{ExpectRevisionUnique: true}, false, reports, persisted)
+}
+
+// runValidators runs etcd's validators with cfg and saves a failing
+// linearization as porcupine HTML named after name, returning its path.
+// decided makes a search that ended undecided (out of time) a failure too.
+func runValidators(lg *zap.Logger, name string, cfg validate.Config, decided bool, reports []report.ClientReport, persisted []model.EtcdRequest) (string, error) {
+	res := validate.ValidateAndReturnVisualize(lg, cfg, reports, persisted, 2*time.Minute)
 	err := res.Error()
+	if err == nil && decided && res.Linearization.Status != validate.Success {
+		err = errors.New("linearization " + string(res.Linearization.Status))
+	}
 	if err == nil {
 		return "", nil
 	}

@@ -2,16 +2,12 @@ package faulttest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/anishathalye/porcupine"
-	"go.etcd.io/etcd/tests/v3/robustness/model"
 	"go.etcd.io/etcd/tests/v3/robustness/report"
 	"go.etcd.io/etcd/tests/v3/robustness/validate"
 	"go.uber.org/zap"
@@ -163,7 +159,10 @@ func TestCoalescedKill(t *testing.T) {
 	violations = append(violations, checkAppliedOnce(persisted)...)
 	violations = append(violations, checkRevisionsMonotonic(reports)...)
 	vstart := time.Now()
-	path, err := validateCoalesced(lg, merged, persisted)
+	// The writes of one batch share a revision, so a watch may deliver
+	// several events at one revision: etcd's validators take that with
+	// ExpectRevisionUnique off, as for its own multi-put transactions.
+	path, err := runValidators(lg, "coalesced", validate.Config{ExpectRevisionUnique: false}, true, merged, persisted)
 	t.Logf("etcd's validators took %v", time.Since(vstart).Round(time.Millisecond))
 	if err != nil {
 		v := fmt.Sprintf("etcd's validators: %v", err)
@@ -202,26 +201,4 @@ func (r *run) usedMember(c *conn.Conn) int {
 		}
 	}
 	return -1
-}
-
-// validateCoalesced is validateHistory for a history with coalesced
-// writes: the writes of one batch share a revision, so a watch may deliver
-// several events at one revision (etcd's validators take that with
-// ExpectRevisionUnique off, as for its own multi-put transactions).
-func validateCoalesced(lg *zap.Logger, reports []report.ClientReport, persisted []model.EtcdRequest) (string, error) {
-	res := validate.ValidateAndReturnVisualize(lg, validate.Config{ExpectRevisionUnique: false}, reports, persisted, 2*time.Minute)
-	err := res.Error()
-	if err == nil && res.Linearization.Status != validate.Success {
-		err = errors.New("linearization " + string(res.Linearization.Status))
-	}
-	if err == nil {
-		return "", nil
-	}
-	if res.Linearization.Status == validate.Failure {
-		path := filepath.Join(artifactDir(), fmt.Sprintf("getcd-fault-coalesced-%d.html", time.Now().UnixNano()))
-		if verr := porcupine.VisualizePath(res.Linearization.Model, res.Linearization.Info, path); verr == nil {
-			return path, err
-		}
-	}
-	return "", err
 }
