@@ -286,7 +286,7 @@ func (co *coalescer) do(ctx context.Context, o wire.OpFields) (OpResponse, error
 		return OpResponse{}, unbatched(o.Kind, err)
 	}
 	p := &pending{ctx: ctx, op: o, since: time.Now(), wake: make(chan int, 1)}
-	p.opSize = opWireSize(&p.op)
+	p.opSize = codec.OpSize(&p.op)
 	q.queue = append(q.queue, p)
 	q.bytes += p.opSize
 	switch {
@@ -397,9 +397,6 @@ func (co *coalescer) dispatchLocked(q *batchQueue) {
 			continue
 		}
 		b := newBatch(members)
-		for _, p := range members {
-			b.size += p.opSize
-		}
 		go co.send(q, b)
 	}
 }
@@ -443,6 +440,7 @@ func newBatch(members []*pending) *batch {
 	latest, all := time.Time{}, true
 	for _, p := range members {
 		p.batch = b
+		b.size += p.opSize
 		dl, ok := p.ctx.Deadline()
 		all = all && ok
 		if ok && dl.After(latest) {
@@ -479,8 +477,9 @@ func (co *coalescer) send(q *batchQueue, b *batch) {
 
 	defer b.cancel()
 	ctx := b.ctx
-	write := kindOf(&b.members[0].op) == batchWrites
-	t := codec.Txn{Fields: wire.TxnFields{Write: write, Serializable: kindOf(&b.members[0].op) == batchSerializable}}
+	kind := kindOf(&b.members[0].op)
+	write := kind == batchWrites
+	t := codec.Txn{Fields: wire.TxnFields{Write: write, Serializable: kind == batchSerializable}}
 	t.Fields.Top.Success = make([]wire.OpFields, len(b.members))
 	for i, p := range b.members {
 		t.Fields.Top.Success[i] = p.op
@@ -568,9 +567,6 @@ func (c *Conn) sendAlone(ctx context.Context, o *wire.OpFields) (OpResponse, err
 // noTimeout is the timeout of a request whose context already carries its
 // own (see requestTimeout).
 const noTimeout = -1
-
-// opWireSize is the encoded size of o as one operation of a transaction.
-func opWireSize(o *wire.OpFields) int { return codec.OpSize(o) }
 
 // overlapsAny says whether write p touches a key that a write in members
 // touches. Reads never conflict.

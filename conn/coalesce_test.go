@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getcd/getcd/internal/codec"
 	"github.com/getcd/getcd/internal/wire"
 )
 
@@ -50,12 +51,12 @@ func TestOverlaps(t *testing.T) {
 func TestTake(t *testing.T) {
 	put := func(k string, n int) *pending {
 		p := &pending{op: wire.OpFields{Kind: wire.OpPut, Put: wire.PutFields{Key: []byte(k), Value: make([]byte, n)}}}
-		p.opSize = opWireSize(&p.op)
+		p.opSize = codec.OpSize(&p.op)
 		return p
 	}
 	del := func(k, e string) *pending {
 		p := &pending{op: wire.OpFields{Kind: wire.OpDelete, Delete: wire.DeleteFields{Key: []byte(k), End: []byte(e)}}}
-		p.opSize = opWireSize(&p.op)
+		p.opSize = codec.OpSize(&p.op)
 		return p
 	}
 	keys := func(ps []*pending) (out []string) {
