@@ -23,6 +23,12 @@ const (
 
 	kvKey, kvCreate, kvMod, kvVersion, kvValue, kvLease = 1, 2, 3, 4, 5, 6
 
+	// One-byte tags (field number << 3 | wire type) of the fields the
+	// decoders read without the general Reader.Next.
+	tagKVKey, tagKVValue                            = kvKey<<3 | 2, kvValue<<3 | 2
+	tagKVCreate, tagKVMod, tagKVVersion, tagKVLease = kvCreate << 3, kvMod << 3, kvVersion << 3, kvLease << 3
+	tagRangeKVs, tagDeletePrevKVs, tagTxnResponses  = rangeKVs<<3 | 2, deletePrevKVs<<3 | 2, txnResponses<<3 | 2
+
 	respHeader                                      = 1
 	rangeKVs, rangeMore, rangeCount                 = 2, 3, 4
 	putPrevKV                                       = 2
@@ -61,7 +67,48 @@ func decodeKeyValue(kv *KeyValue, b []byte, depth int) error {
 	if err := codec.Depth(depth); err != nil {
 		return err
 	}
-	r := codec.NewReader(b)
+	// The fields etcd sends, read in place; anything else (another field,
+	// another wire type, a long varint, bad bytes) goes to the general
+	// loop from where it starts.
+	for i := 0; i < len(b); {
+		t := b[i]
+		v, n := codec.Uvarint(b[i+1:])
+		if n == 0 {
+			return decodeKeyValueFrom(kv, b, i)
+		}
+		j := i + 1 + n
+		switch t {
+		case tagKVKey, tagKVValue:
+			if v > uint64(len(b)-j) {
+				return decodeKeyValueFrom(kv, b, i)
+			}
+			end := j + int(v)
+			if t == tagKVKey {
+				kv.Key = b[j:end:end]
+			} else {
+				kv.Value = b[j:end:end]
+			}
+			j = end
+		case tagKVCreate:
+			kv.CreateRevision = int64(v)
+		case tagKVMod:
+			kv.ModRevision = int64(v)
+		case tagKVVersion:
+			kv.Version = int64(v)
+		case tagKVLease:
+			kv.Lease = int64(v)
+		default:
+			return decodeKeyValueFrom(kv, b, i)
+		}
+		i = j
+	}
+	return nil
+}
+
+// decodeKeyValueFrom decodes the fields of a key-value from byte off on
+// with the general reader.
+func decodeKeyValueFrom(kv *KeyValue, b []byte, off int) error {
+	r := codec.NewReaderAt(b, off)
 	for {
 		f, ok, err := r.Next()
 		if !ok || err != nil {
@@ -113,6 +160,13 @@ func decodeGetInto(out *GetResponse, b []byte, depth int) error {
 	out.KVs = grow(out.KVs, codec.Count(b, rangeKVs))
 	r := codec.NewReader(b)
 	for {
+		if s, ok := r.BytesField(tagRangeKVs); ok {
+			var err error
+			if out.KVs, err = appendKeyValue(out.KVs, s, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
 		f, ok, err := r.Next()
 		if !ok || err != nil {
 			return err
@@ -178,6 +232,13 @@ func decodeDeleteInto(out *DeleteResponse, b []byte, depth int) error {
 	out.PrevKVs = grow(out.PrevKVs, codec.Count(b, deletePrevKVs))
 	r := codec.NewReader(b)
 	for {
+		if s, ok := r.BytesField(tagDeletePrevKVs); ok {
+			var err error
+			if out.PrevKVs, err = appendKeyValue(out.PrevKVs, s, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
 		f, ok, err := r.Next()
 		if !ok || err != nil {
 			return err

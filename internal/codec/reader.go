@@ -100,6 +100,33 @@ func (r *Reader) Next() (f Field, ok bool, err error) {
 // repeated field before filling it. Errors are left to Next.
 func Count(b []byte, num protowire.Number) int {
 	c := 0
+	// Fields with one-byte tags and short varints, skipped without
+	// protowire; anything else is left to the loop below.
+	for len(b) > 0 {
+		t := b[0]
+		if t >= 0x80 || t < 1<<3 {
+			break
+		}
+		v, n := Uvarint(b[1:])
+		if n == 0 {
+			break
+		}
+		switch t & 7 {
+		case byte(protowire.VarintType):
+			b = b[1+n:]
+		case byte(protowire.BytesType):
+			if v > uint64(len(b)-1-n) {
+				return c // as the loop below: a truncated field ends the count
+			}
+			if protowire.Number(t>>3) == num {
+				c++
+			}
+			b = b[1+n+int(v):]
+		default:
+			goto general
+		}
+	}
+general:
 	for len(b) > 0 {
 		n, typ, m := protowire.ConsumeTag(b)
 		if m < 0 {
@@ -130,4 +157,62 @@ func Depth(depth int) error {
 		return &MalformedError{Reason: "messages nested " + strconv.Itoa(MaxDepth) + " or more deep"}
 	}
 	return nil
+}
+
+// The fast reads below are for decoders' loops over the fields etcd sends.
+// Each reads a field only when it is well formed with a one-byte tag (a
+// field number below 16) and varints of at most 9 bytes; for anything else
+// it reads nothing and reports so, and the decoder leaves the field to
+// Next, which gives what protobuf would for it, errors included. What a
+// fast read returns for a field is what Next returns for it.
+
+// NewReaderAt reads the fields of the message b from byte off on, where a
+// decoder's fast reads stopped.
+func NewReaderAt(b []byte, off int) Reader { return Reader{b: b, off: off} }
+
+// Peek returns the next byte of the message, or 0 at its end (0 is the tag
+// of no valid field).
+func (r *Reader) Peek() byte {
+	if r.off < len(r.b) {
+		return r.b[r.off]
+	}
+	return 0
+}
+
+// BytesField reads the next field as a length-delimited one with the
+// one-byte tag given, its bytes aliasing the input with their capacity
+// clipped to their length.
+func (r *Reader) BytesField(tag byte) ([]byte, bool) {
+	b := r.b[r.off:]
+	if len(b) < 2 || b[0] != tag {
+		return nil, false
+	}
+	l, n := Uvarint(b[1:])
+	if n == 0 || l > uint64(len(b)-1-n) {
+		return nil, false
+	}
+	start, end := 1+n, 1+n+int(l)
+	r.off += end
+	return b[start:end:end], true
+}
+
+// Uvarint decodes a varint of at most 9 bytes (63 bits) at the start of b,
+// with the value protowire.ConsumeVarint gives; n is 0 for anything else
+// (truncated or longer), which the caller leaves to Next.
+func Uvarint(b []byte) (v uint64, n int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return uvarint(b)
+}
+
+func uvarint(b []byte) (v uint64, n int) {
+	for i := 0; i < len(b) && i < 9; i++ {
+		c := b[i]
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
 }

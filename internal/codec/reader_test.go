@@ -1,0 +1,64 @@
+package codec
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// countSlow is Count without its fast loop: protowire's reading of every
+// field.
+func countSlow(b []byte, num protowire.Number) int {
+	c := 0
+	for len(b) > 0 {
+		n, typ, m := protowire.ConsumeTag(b)
+		if m < 0 {
+			return c
+		}
+		b = b[m:]
+		k := protowire.ConsumeFieldValue(n, typ, b)
+		if k < 0 {
+			return c
+		}
+		if n == num && typ == protowire.BytesType {
+			c++
+		}
+		b = b[k:]
+	}
+	return c
+}
+
+// FuzzFastReads checks the fast reads against protowire on any bytes:
+// Uvarint gives ConsumeVarint's value and length whenever it reads one,
+// Count counts what protowire's field by field reading counts, and
+// BytesField reads what Next reads.
+func FuzzFastReads(f *testing.F) {
+	f.Add([]byte{0x12, 0x02, 'a', 'b', 0x18, 0x01, 0x12, 0x00}, uint8(2))
+	f.Add([]byte{0x12, 0x80, 0x01}, uint8(2))
+	f.Add([]byte{0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x12, 0x00}, uint8(2))
+	f.Add([]byte{0x0d, 1, 2, 3, 4, 0x12, 0x00, 0x92, 0x01, 0x00}, uint8(18))
+	f.Add([]byte{0x02, 0x00, 0x12, 0x00}, uint8(2))
+	f.Fuzz(func(t *testing.T, b []byte, num uint8) {
+		if v, n := Uvarint(b); n > 0 {
+			pv, pn := protowire.ConsumeVarint(b)
+			if v != pv || n != pn {
+				t.Fatalf("Uvarint(%x) = %d, %d; protowire: %d, %d", b, v, n, pv, pn)
+			}
+		}
+		for _, fn := range []protowire.Number{protowire.Number(num % 32), 2} {
+			if got, want := Count(b, fn), countSlow(b, fn); got != want {
+				t.Fatalf("Count(%x, %d) = %d, want %d", b, fn, got, want)
+			}
+		}
+		tag := byte(max(num&0x0f, 1))<<3 | byte(protowire.BytesType) // the fields decoders read fast: 1 to 15
+		fast := NewReader(b)
+		if got, ok := fast.BytesField(tag); ok {
+			slow := NewReader(b)
+			f, ok2, err := slow.Next()
+			if !ok2 || err != nil || f.Type != protowire.BytesType || byte(f.Num<<3|2) != tag ||
+				string(f.B) != string(got) || cap(got) != len(got) || fast.off != slow.off {
+				t.Fatalf("BytesField(%x, %#x) = %x at %d; Next: %+v, %v, %v at %d", b, tag, got, fast.off, f, ok2, err, slow.off)
+			}
+		}
+	})
+}
