@@ -39,6 +39,7 @@ type Conn struct {
 	resolver  *manual.Resolver
 	tracker   *tracker
 	health    *health        // nil with DisableRotation
+	live      liveConns      // the network connections of each endpoint (see rescue.go)
 	bg        sync.WaitGroup // the prober and the auto-sync
 	bgCtx     context.Context
 	bgCancel  context.CancelFunc // ends bgCtx, at Close
@@ -119,7 +120,7 @@ func New(ctx context.Context, cfg Config) (*Conn, error) {
 	opts = append(opts,
 		grpc.WithResolvers(c.resolver),
 		grpc.WithDefaultServiceConfig(serviceConfig),
-		grpc.WithTransportCredentials(creds))
+		grpc.WithTransportCredentials(recordingCreds{TransportCredentials: creds, live: &c.live}))
 	if cfg.Username != "" {
 		c.auth = newTokenAuth(c)
 		opts = append(opts, grpc.WithPerRPCCredentials(c.auth))
@@ -166,7 +167,7 @@ func (c *Conn) resolverState() resolver.State {
 	eps := c.endpoints()
 	addrs := make([]resolver.Address, len(eps))
 	for i, ep := range eps {
-		addrs[i] = resolver.Address{Addr: ep.addr, ServerName: ep.host}
+		addrs[i] = resolver.Address{Addr: ep.addr, ServerName: ep.host, Attributes: endpointAttrs(ep.addr)}
 	}
 	return resolver.State{Addresses: addrs, Attributes: attributes.New(trackerKey{}, balancerState{c.tracker, c.health})}
 }

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,8 @@ type epHealth struct {
 	out      atomic.Bool
 	inflight atomic.Int32 // KV calls picked and not done
 	lastDone atomic.Int64 // when a KV call last ended, in Unix nanoseconds
+	outAt    atomic.Int64 // when it last went out of rotation, in Unix nanoseconds
+	rescued  atomic.Bool  // its connections were closed since it went out (see rescue)
 }
 
 // kvStarted and kvDone count the KV calls of e; kvDone is called from the
@@ -137,9 +140,34 @@ func (h *health) takeOut(e *epHealth, cause error) {
 		return
 	}
 	e.out.Store(true)
+	e.outAt.Store(time.Now().UnixNano())
 	h.outNum.Add(1)
 	h.mu.Unlock()
 	h.c.tracker.setRotation(e.addr, true, cause)
+}
+
+// rescue closes the network connections to e when a probe finds it still
+// out of rotation for cause and it looks cut off from a cluster that
+// serves: a probe found it without a leader, and the next one (a
+// ProbeInterval later, hence the half interval of slack below) still does,
+// while another endpoint is in rotation (has a leader). What it holds then is answered at
+// etcd's request timeout at best; closing fails it at once (see
+// rescue.go). Without the wait, a member in a brief election, whose calls
+// may well outlast it, would lose them; when no endpoint is in rotation the
+// whole cluster is electing or down, and there is nowhere better to go.
+// Once per time out.
+func (h *health) rescue(e *epHealth, cause error) {
+	if !errors.Is(cause, ErrNoLeader) || e.rescued.Load() || h.inRotation() == 0 ||
+		e.outAt.Load() > time.Now().Add(-h.c.cfg.ProbeInterval/2).UnixNano() {
+		return
+	}
+	if !e.rescued.CompareAndSwap(false, true) {
+		return
+	}
+	if n := h.c.live.closeAll(e.addr); n > 0 {
+		h.c.cfg.Logger.Warn("getcd: closed the connections to a member with no leader, to move its calls and streams to the others",
+			"endpoint", e.addr, "connections", n, "calls in flight", e.inflight.Load())
+	}
 }
 
 // putBack returns e to rotation.
@@ -150,6 +178,7 @@ func (h *health) putBack(e *epHealth) {
 		return
 	}
 	e.out.Store(false)
+	e.rescued.Store(false)
 	if h.eps[e.addr] == e {
 		h.outNum.Add(-1)
 	}
@@ -221,6 +250,7 @@ func (h *health) probe(e *epHealth) {
 	if cause := statusUnhealthy(resp); cause != nil {
 		if e.out.Load() {
 			h.c.tracker.setRotation(e.addr, true, cause)
+			h.rescue(e, cause)
 		} else {
 			h.takeOut(e, cause)
 		}

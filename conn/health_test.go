@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -388,5 +390,39 @@ func TestWithRequireLeader(t *testing.T) {
 	// The cost on every call that requires a leader: a context and its value.
 	if n := testing.AllocsPerRun(100, func() { _ = withRequireLeader(bg) }); n > 2 {
 		t.Errorf("withRequireLeader allocates %v times, want at most 2", n)
+	}
+}
+
+// liveConns keeps an endpoint's latest connections and closes them all.
+func TestLiveConns(t *testing.T) {
+	var l liveConns
+	var ends []net.Conn
+	for range keptConns + 2 {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close(); b.Close() })
+		l.add("h:1", a)
+		ends = append(ends, b)
+	}
+	other, otherEnd := net.Pipe()
+	t.Cleanup(func() { other.Close(); otherEnd.Close() })
+	l.add("h:2", other)
+	if n := l.closeAll("h:1"); n != keptConns {
+		t.Fatalf("closeAll closed %d connections, want the latest %d", n, keptConns)
+	}
+	buf := make([]byte, 1)
+	for i, b := range ends {
+		_ = b.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		_, err := b.Read(buf)
+		closed := errors.Is(err, io.EOF)
+		if want := i >= 2; closed != want {
+			t.Errorf("connection %d: closed = %v (%v), want %v", i, closed, err, want)
+		}
+	}
+	if n := l.closeAll("h:1"); n != 0 {
+		t.Errorf("a second closeAll closed %d", n)
+	}
+	_ = otherEnd.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := otherEnd.Read(buf); errors.Is(err, io.EOF) {
+		t.Error("another endpoint's connection was closed")
 	}
 }

@@ -20,9 +20,9 @@ import (
 
 // opRecord is one call of the workload.
 type opRecord struct {
-	start time.Time
-	write bool
-	err   error
+	start, end time.Time
+	write      bool
+	err        error
 }
 
 // workload runs linearizable gets and puts on c from several goroutines
@@ -54,9 +54,10 @@ func startWorkload(c *conn.Conn, prefix string, workers int) *workload {
 					} else {
 						_, err = c.Get(ctx, kv.New().WithKey(key))
 					}
+					end := time.Now()
 					cancel()
 					w.mu.Lock()
-					w.ops = append(w.ops, opRecord{start: start, write: write, err: err})
+					w.ops = append(w.ops, opRecord{start: start, end: end, write: write, err: err})
 					w.mu.Unlock()
 				}
 			}
@@ -71,14 +72,27 @@ func (w *workload) finish() []opRecord {
 	return w.ops
 }
 
-// window is a span of time in which no call may fail.
-type window struct{ from, to time.Time }
+// round is one cut of the partition test: when the member was cut off from
+// its peers, when the connection took it out of rotation (detection), when
+// the partition healed, and when the next round began.
+type round struct{ cut, detect, heal, next time.Time }
 
 // On three processes, one follower is cut off from its peers while its
-// client port stays reachable, and the client lists it first. Once the
-// connection has taken it out of rotation (detection), no linearizable read
-// or write started afterwards may fail; after the partition heals the
-// member returns to rotation. Three rounds; the delays are logged.
+// client port stays reachable, and the client lists it first. Eight workers
+// run linearizable puts and gets, one call at a time each, with a 20 s
+// deadline. The member holds the calls it accepted after the cut; once the
+// connection has taken it out of rotation (detection) and a probe finds it
+// still without a leader, the connection closes its network connections to
+// it, which frees them: reads go to another member, writes report an
+// unknown outcome. So, in every round:
+//   - calls start and succeed while the member is still cut off (the
+//     others serve);
+//   - no call started after detection fails;
+//   - no read fails at all; a write fails only with an unknown outcome,
+//     and only one already under way at detection;
+//
+// and after the partition heals the member returns to rotation. Three
+// rounds; the delays are logged.
 func TestPartitionedFollower(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster of etcd processes")
@@ -123,16 +137,16 @@ func TestPartitionedFollower(t *testing.T) {
 	w := startWorkload(c, etcdtest.KeyPrefix(t)+"/", 8)
 	const rounds = 3
 	var (
-		windows          []window
-		detect, backIn   []time.Duration
+		rs               []round
+		backIn           []time.Duration
 		infoWhileOut     string
 		lastStatusWhyOut error
 	)
-	for round := range rounds {
+	for r := range rounds {
 		time.Sleep(time.Second)
 		cutAt := time.Now()
-		if len(windows) > 0 {
-			windows[len(windows)-1].to = cutAt
+		if len(rs) > 0 {
+			rs[len(rs)-1].next = cutAt
 		}
 		pc.f.cut(vm.proxy.memberID())
 		var out conn.EndpointStatus
@@ -140,19 +154,21 @@ func TestPartitionedFollower(t *testing.T) {
 			out, _ = statusOf(c, vm.client)
 			return out.OutOfRotation
 		})
-		detect = append(detect, out.OutSince.Sub(cutAt))
-		windows = append(windows, window{from: out.OutSince})
-		if round == 0 {
+		if r == 0 {
 			infoWhileOut = reg.Info().String()
 		}
-		time.Sleep(2 * time.Second)
-		out, _ = statusOf(c, vm.client)
-		if !out.OutOfRotation {
-			t.Errorf("round %d: the member came back while still cut off: %+v", round, out)
+		// Long enough for the probe that frees the member's calls (one
+		// ProbeInterval after detection) and for calls served by the
+		// others after it.
+		time.Sleep(3 * time.Second)
+		st, _ := statusOf(c, vm.client)
+		if !st.OutOfRotation {
+			t.Errorf("round %d: the member came back while still cut off: %+v", r, st)
 		}
-		lastStatusWhyOut = out.OutReason
+		lastStatusWhyOut = st.OutReason
 		healAt := time.Now()
 		pc.f.heal()
+		rs = append(rs, round{cut: cutAt, detect: out.OutSince, heal: healAt})
 		eventually(t, ctx, "the healed member returns to rotation", func() bool {
 			st, _ := statusOf(c, vm.client)
 			return !st.OutOfRotation
@@ -160,37 +176,70 @@ func TestPartitionedFollower(t *testing.T) {
 		backIn = append(backIn, time.Since(healAt))
 	}
 	time.Sleep(time.Second)
-	windows[len(windows)-1].to = time.Now()
+	rs[len(rs)-1].next = time.Now()
 	ops := w.finish()
 
-	var afterDetect, failedAfter, before, failedBefore int
 	failures := map[string]int{}
+	var readFailures, otherWriteFailures int
 	for _, op := range ops {
-		in := slices.ContainsFunc(windows, func(win window) bool { return !op.start.Before(win.from) && op.start.Before(win.to) })
-		if in {
-			afterDetect++
-		} else {
-			before++
-		}
 		if op.err == nil {
 			continue
 		}
-		if in {
-			failedAfter++
-			failures[op.err.Error()]++
-		} else {
-			failedBefore++
+		switch {
+		case !op.write:
+			readFailures++
+			failures["read: "+op.err.Error()]++
+		case !errors.Is(op.err, conn.ErrUnknownOutcome):
+			otherWriteFailures++
+			failures["write: "+op.err.Error()]++
 		}
 	}
-	t.Logf("detection delay per round: %v; back in rotation after healing: %v", detect, backIn)
-	t.Logf("calls started after detection: %d, failed: %d; other calls: %d, failed: %d (in flight on the member when it was cut off)",
-		afterDetect, failedAfter, before, failedBefore)
-	t.Logf("registry.Info() while the member was out:\n%s", infoWhileOut)
-	if failedAfter != 0 {
-		t.Errorf("%d calls started after detection failed: %v", failedAfter, failures)
+	for i, r := range rs {
+		// A call started before the next cut but still under way at the
+		// next detection is that round's to free, not this one's.
+		nextDetect := r.next
+		if i+1 < len(rs) {
+			nextDetect = rs[i+1].detect
+		}
+		var served, startedAfter, failedAfter, held, heldFailed int
+		var freed time.Duration // from detection to the end of the last call held at detection
+		for _, op := range ops {
+			switch {
+			case !op.start.Before(r.detect) && op.start.Before(r.next) && op.end.After(nextDetect):
+				// under way at the next detection: counted there
+			case !op.start.Before(r.detect) && op.start.Before(r.next):
+				startedAfter++
+				if op.err != nil {
+					failedAfter++
+					t.Logf("round %d: a call started %v after detection failed %v after it: %v",
+						i, op.start.Sub(r.detect), op.end.Sub(r.detect), op.err)
+				} else if op.end.Before(r.heal) {
+					served++
+				}
+			case op.start.Before(r.detect) && op.end.After(r.detect):
+				held++
+				if op.err != nil {
+					heldFailed++
+				}
+				freed = max(freed, op.end.Sub(r.detect))
+			}
+		}
+		t.Logf("round %d: detection %v after the cut; %d calls under way at detection, %d of them failed (writes with an unknown outcome), the last ended %v after detection; after detection %d calls started, %d failed, %d succeeded before the heal %v later; back in rotation %v after the heal",
+			i, r.detect.Sub(r.cut).Round(time.Millisecond), held, heldFailed, freed.Round(time.Millisecond),
+			startedAfter, failedAfter, served, r.heal.Sub(r.detect).Round(time.Millisecond), backIn[i].Round(time.Millisecond))
+		if served == 0 {
+			t.Errorf("round %d: no call succeeded while the member was out and still cut off: the others did not serve", i)
+		}
+		if failedAfter != 0 {
+			t.Errorf("round %d: %d calls started after detection failed", i, failedAfter)
+		}
 	}
-	if afterDetect == 0 {
-		t.Error("no call was started after detection; the workload proves nothing")
+	t.Logf("calls: %d; registry.Info() while the member was out:\n%s", len(ops), infoWhileOut)
+	if readFailures != 0 || otherWriteFailures != 0 {
+		t.Errorf("%d reads failed and %d writes failed other than with an unknown outcome", readFailures, otherWriteFailures)
+	}
+	if len(failures) > 0 {
+		t.Logf("failures: %v", failures)
 	}
 	if !errors.Is(lastStatusWhyOut, conn.ErrNoLeader) {
 		t.Errorf("OutReason = %v, want an error matching conn.ErrNoLeader", lastStatusWhyOut)
