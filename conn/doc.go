@@ -175,7 +175,10 @@
 // With one member cut off from three, the partition test measured: out of
 // rotation 2 s after the cut (etcd's election timeout and one probe), the
 // calls it held freed about 1 s later, and no call started after detection
-// failed (integration/healthtest TestPartitionedFollower).
+// failed (integration/healthtest TestPartitionedFollower; TestPartitionedLeader
+// cuts the leader off). Calls a healthy member holds are its own: a write
+// it forwarded to a leader that was just cut off waits for etcd's request
+// timeout there.
 // Status lists the members out of rotation (EndpointStatus.OutOfRotation,
 // OutSince, OutReason), and so does registry.Info. When every member is
 // out, calls go to them anyway: the verdicts never make a connection

@@ -93,7 +93,18 @@ type round struct{ cut, detect, heal, next time.Time }
 //
 // and after the partition heals the member returns to rotation. Three
 // rounds; the delays are logged.
-func TestPartitionedFollower(t *testing.T) {
+//
+// TestPartitionedLeader does the same with the leader.
+func TestPartitionedFollower(t *testing.T) { partitionRounds(t, false, 3) }
+
+// The same with the leader cut off, once: it steps down when it no longer
+// hears from a quorum (etcd's check-quorum), the other two elect a new one,
+// and the old leader, without one, leaves the rotation.
+func TestPartitionedLeader(t *testing.T) { partitionRounds(t, true, 1) }
+
+// partitionRounds cuts one member off rounds times: the leader at the
+// start if leader is true, a follower otherwise.
+func partitionRounds(t *testing.T, leader bool, rounds int) {
 	if testing.Short() {
 		t.Skip("starts a cluster of etcd processes")
 	}
@@ -124,8 +135,8 @@ func TestPartitionedFollower(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The victim is a follower, listed first.
-	victim := slices.IndexFunc(pc.members, func(m *proxiedMember) bool { return clientIDs[m.client] != st.Leader })
+	// The victim is listed first.
+	victim := slices.IndexFunc(pc.members, func(m *proxiedMember) bool { return (clientIDs[m.client] == st.Leader) == leader })
 	vm := pc.members[victim]
 	order := append([]string{vm.client}, slices.DeleteFunc(slices.Clone(eps), func(e string) bool { return e == vm.client })...)
 	c := open(t, conn.Config{Endpoints: order})
@@ -135,7 +146,6 @@ func TestPartitionedFollower(t *testing.T) {
 	}
 
 	w := startWorkload(c, etcdtest.KeyPrefix(t)+"/", 8)
-	const rounds = 3
 	var (
 		rs               []round
 		backIn           []time.Duration
