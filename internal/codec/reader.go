@@ -101,32 +101,36 @@ func (r *Reader) Next() (f Field, ok bool, err error) {
 func Count(b []byte, num protowire.Number) int {
 	c := 0
 	// Fields with one-byte tags and short varints, skipped without
-	// protowire; anything else is left to the loop below.
+	// protowire; anything else is left to countFrom.
 	for len(b) > 0 {
 		t := b[0]
 		if t >= 0x80 || t < 1<<3 {
-			break
+			return countFrom(b, num, c)
 		}
 		v, n := Uvarint(b[1:])
 		if n == 0 {
-			break
+			return countFrom(b, num, c)
 		}
 		switch t & 7 {
 		case byte(protowire.VarintType):
 			b = b[1+n:]
 		case byte(protowire.BytesType):
 			if v > uint64(len(b)-1-n) {
-				return c // as the loop below: a truncated field ends the count
+				return c // as countFrom: a truncated field ends the count
 			}
 			if protowire.Number(t>>3) == num {
 				c++
 			}
 			b = b[1+n+int(v):]
 		default:
-			goto general
+			return countFrom(b, num, c)
 		}
 	}
-general:
+	return c
+}
+
+// countFrom is Count through protowire, field by field, from c on.
+func countFrom(b []byte, num protowire.Number, c int) int {
 	for len(b) > 0 {
 		n, typ, m := protowire.ConsumeTag(b)
 		if m < 0 {
