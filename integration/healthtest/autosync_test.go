@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -299,4 +300,17 @@ func TestSetEndpointsInvalid(t *testing.T) {
 	if got := c.Endpoints(); !slices.Equal(got, s.Endpoints()) {
 		t.Errorf("after Sync: %v, want %v", got, s.Endpoints())
 	}
+}
+
+// freePort returns a loopback address nothing listens on (it did a moment
+// ago).
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }

@@ -14,7 +14,6 @@ import (
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/maintenance"
-	"github.com/getcd/getcd/membership"
 	"github.com/getcd/getcd/registry"
 )
 
@@ -108,37 +107,24 @@ func partitionRounds(t *testing.T, leader bool, rounds int) {
 	if testing.Short() {
 		t.Skip("starts a cluster of etcd processes")
 	}
-	pc := startProxiedCluster(t, 3)
+	cl := etcdtest.StartCluster(t, etcdBin, 3)
 	ctx := testCtx(t)
-	var eps []string
-	for _, m := range pc.members {
-		eps = append(eps, m.client)
-	}
+	eps := cl.Endpoints()
 	admin := open(t, conn.Config{Endpoints: eps})
-	list, err := membership.List(ctx, admin, membership.New().WithLinearizable())
-	if err != nil {
-		t.Fatal(err)
-	}
-	peerIDs, clientIDs := map[string]uint64{}, map[string]uint64{}
-	for _, m := range list.Members {
-		for _, u := range m.PeerURLs {
-			peerIDs[u] = m.ID
-		}
-		for _, u := range m.ClientURLs {
-			clientIDs[strings.TrimPrefix(u, "http://")] = m.ID
-		}
-	}
-	if err := pc.setIDs(peerIDs); err != nil {
-		t.Fatal(err)
-	}
 	st, err := maintenance.Status(ctx, admin, maintenance.New())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The victim is listed first.
-	victim := slices.IndexFunc(pc.members, func(m *proxiedMember) bool { return (clientIDs[m.client] == st.Leader) == leader })
-	vm := pc.members[victim]
-	order := append([]string{vm.client}, slices.DeleteFunc(slices.Clone(eps), func(e string) bool { return e == vm.client })...)
+	victim := slices.IndexFunc(cl.Members, func(m *etcdtest.Member) bool {
+		id, err := m.ID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return (id == st.Leader) == leader
+	})
+	vm := cl.Members[victim]
+	order := append([]string{vm.Endpoint()}, slices.DeleteFunc(slices.Clone(eps), func(e string) bool { return e == vm.Endpoint() })...)
 	c := open(t, conn.Config{Endpoints: order})
 	reg := registry.New()
 	if err := reg.Add("main", c); err != nil {
@@ -158,10 +144,12 @@ func partitionRounds(t *testing.T, leader bool, rounds int) {
 		if len(rs) > 0 {
 			rs[len(rs)-1].next = cutAt
 		}
-		pc.f.cut(vm.proxy.memberID())
+		if err := cl.IsolatePeers(vm); err != nil {
+			t.Fatal(err)
+		}
 		var out conn.EndpointStatus
 		eventually(t, ctx, "the cut-off member leaves the rotation", func() bool {
-			out, _ = statusOf(c, vm.client)
+			out, _ = statusOf(c, vm.Endpoint())
 			return out.OutOfRotation
 		})
 		if r == 0 {
@@ -171,16 +159,18 @@ func partitionRounds(t *testing.T, leader bool, rounds int) {
 		// ProbeInterval after detection) and for calls served by the
 		// others after it.
 		time.Sleep(3 * time.Second)
-		st, _ := statusOf(c, vm.client)
+		st, _ := statusOf(c, vm.Endpoint())
 		if !st.OutOfRotation {
 			t.Errorf("round %d: the member came back while still cut off: %+v", r, st)
 		}
 		lastStatusWhyOut = st.OutReason
 		healAt := time.Now()
-		pc.f.heal()
+		if err := cl.HealPeers(vm); err != nil {
+			t.Fatal(err)
+		}
 		rs = append(rs, round{cut: cutAt, detect: out.OutSince, heal: healAt})
 		eventually(t, ctx, "the healed member returns to rotation", func() bool {
-			st, _ := statusOf(c, vm.client)
+			st, _ := statusOf(c, vm.Endpoint())
 			return !st.OutOfRotation
 		})
 		backIn = append(backIn, time.Since(healAt))
@@ -254,7 +244,7 @@ func partitionRounds(t *testing.T, leader bool, rounds int) {
 	if !errors.Is(lastStatusWhyOut, conn.ErrNoLeader) {
 		t.Errorf("OutReason = %v, want an error matching conn.ErrNoLeader", lastStatusWhyOut)
 	}
-	if !strings.Contains(infoWhileOut, vm.client) || !strings.Contains(infoWhileOut, "out of rotation") || !strings.Contains(infoWhileOut, "no leader") {
+	if !strings.Contains(infoWhileOut, vm.Endpoint()) || !strings.Contains(infoWhileOut, "out of rotation") || !strings.Contains(infoWhileOut, "no leader") {
 		t.Errorf("registry.Info() while out does not say so:\n%s", infoWhileOut)
 	}
 }
