@@ -113,3 +113,48 @@ func TestLeaseChecker(t *testing.T) {
 		t.Fatalf("alive but expired, lost but kept, ended early: %v, want three violations", v)
 	}
 }
+
+// The scenarios' goroutine check counts the client's goroutines and not
+// the harness's (stacks as the runtime prints them).
+func TestClientGoroutine(t *testing.T) {
+	for _, tc := range []struct {
+		name, stack string
+		client      bool
+	}{
+		{"gRPC client reader", `goroutine 812 [IO wait]:
+internal/poll.runtime_pollWait(0x7fdf34b36800, 0x72)
+	/usr/local/go/src/runtime/netpoll.go:351 +0x85
+google.golang.org/grpc/internal/transport.(*http2Client).reader(0xc000aa4000, 0xc000b2e0c0)
+	/root/go/pkg/mod/google.golang.org/grpc@v1.85.0/internal/transport/http2_client.go:1690 +0x2a5
+created by google.golang.org/grpc/internal/transport.newHTTP2Client in goroutine 790
+	/root/go/pkg/mod/google.golang.org/grpc@v1.85.0/internal/transport/http2_client.go:412 +0x1f5b`, true},
+		{"getcd watch mux", `goroutine 901 [select]:
+github.com/getcd/getcd/watch.(*mux).run(0xc000e1c000)
+	/work/getcd/watch/mux.go:120 +0x1b2
+created by github.com/getcd/getcd/watch.(*mux).start in goroutine 900
+	/work/getcd/watch/mux.go:80 +0x85`, true},
+		{"this package's watcher", `goroutine 950 [chan receive]:
+github.com/getcd/getcd/integration/faulttest.(*watcher).run(0xc000e1c000)
+	/work/getcd/integration/faulttest/record_test.go:300 +0x1b2
+created by github.com/getcd/getcd/integration/faulttest.startWatcher in goroutine 900
+	/work/getcd/integration/faulttest/record_test.go:290 +0x85`, true},
+		{"fault proxy", `goroutine 77 [IO wait]:
+internal/poll.runtime_pollWait(0x7fdf34b36800, 0x72)
+	/usr/local/go/src/runtime/netpoll.go:351 +0x85
+net.(*conn).Read(0xc000010000, {0xc000100000, 0x8000, 0x8000})
+	/usr/local/go/src/net/net.go:194 +0x45
+github.com/getcd/getcd/integration/etcdtest.(*Proxy).serve(0xc000200000, 0xc000300000)
+	/work/getcd/integration/etcdtest/proxy.go:330 +0x1b2
+created by github.com/getcd/getcd/integration/etcdtest.(*Proxy).accept in goroutine 76
+	/work/getcd/integration/etcdtest/proxy.go:302 +0x85`, false},
+		{"Docker client connection", `goroutine 60 [select]:
+net/http.(*persistConn).writeLoop(0xc000400000)
+	/usr/local/go/src/net/http/transport.go:2600 +0xe5
+created by net/http.(*Transport).dialConn in goroutine 59
+	/usr/local/go/src/net/http/transport.go:1950 +0x1b45`, false},
+	} {
+		if got := clientGoroutine(tc.stack); got != tc.client {
+			t.Errorf("%s: client %v, want %v", tc.name, got, tc.client)
+		}
+	}
+}
