@@ -70,6 +70,7 @@ type summary struct {
 	violations                int
 	longestWait               time.Duration
 	leasesLost, leasesChecked int
+	readsFailed               int64
 }
 
 func (s summary) String() string {
@@ -278,6 +279,7 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	}
 	sum.violations = len(violations)
 	sum.longestWait = time.Duration(r.rec.longest.Load())
+	sum.readsFailed = r.rec.readsFailed.Load()
 	if len(violations) > 0 {
 		t.Errorf("%s: %d violations: %s", name, len(violations), joinViolations(violations))
 	}
