@@ -60,6 +60,7 @@ func TestValidatorsCatchStaleRead(t *testing.T) {
 }
 
 func TestValidatorsCatchDuplicateWatchEvent(t *testing.T) {
+	t.Setenv("GETCD_FAULT_ARTIFACTS", t.TempDir())
 	ev := model.WatchEvent{PersistedEvent: model.PersistedEvent{
 		Event: model.Event{Type: model.PutOperation, Key: "key0", Value: model.ToValueOrHash("a")}, Revision: 2, IsCreate: true}}
 	watchOf := func(events ...model.WatchEvent) report.ClientReport {
@@ -73,14 +74,50 @@ func TestValidatorsCatchDuplicateWatchEvent(t *testing.T) {
 		t.Fatalf("honest watch: %v", err)
 	}
 	doctored := append(doctoredHistory(false), watchOf(ev, ev))
-	if _, err := validateHistory(zap.NewNop(), "doctored", doctored, persistedPut); err == nil || !strings.Contains(err.Error(), "watch") {
+	path, err := validateHistory(zap.NewNop(), "doctored", doctored, persistedPut)
+	if err == nil || !strings.Contains(err.Error(), "watch") {
 		t.Fatalf("an event delivered twice: %v, want a watch failure", err)
+	}
+	if b, rerr := os.ReadFile(path); rerr != nil || !strings.Contains(string(b), "<html") {
+		t.Errorf("no porcupine visualization of the failing watch's history at %q: %v", path, rerr)
 	}
 	missing := append(doctoredHistory(false), watchOf())
 	missing[1].Watch[0].Responses[0].Revision = 2
 	missing[1].Watch[0].Responses = append(missing[1].Watch[0].Responses, model.WatchResponse{IsProgressNotify: true, Revision: 2})
 	if _, err := validateHistory(zap.NewNop(), "doctored", missing, persistedPut); err == nil {
 		t.Fatal("a watch that skipped revision 2 and said it was done passed")
+	}
+}
+
+// A read at a past revision (serializable against the replayed WAL, as
+// etcd's model takes any answer at a past revision) that returns what the
+// key held later.
+func TestValidatorsCatchWrongReadAtRevision(t *testing.T) {
+	t.Setenv("GETCD_FAULT_ARTIFACTS", t.TempDir())
+	history := func(wrong bool) []report.ClientReport {
+		h := model.NewAppendableHistory(identity.NewIDProvider())
+		ms := time.Millisecond
+		h.AppendRange("key0", "", 0, 0, false, 1*ms, 2*ms, get(1), nil)
+		h.AppendPut("key0", "a", 3*ms, 4*ms, put(2), nil)
+		h.AppendPut("key0", "b", 5*ms, 6*ms, put(3), nil)
+		kv := &mvccpb.KeyValue{Key: []byte("key0"), Value: []byte("a"), CreateRevision: 2, ModRevision: 2, Version: 1}
+		if wrong {
+			kv = &mvccpb.KeyValue{Key: []byte("key0"), Value: []byte("b"), CreateRevision: 2, ModRevision: 3, Version: 2}
+		}
+		h.AppendRange("key0", "", 2, 0, false, 7*ms, 8*ms, get(3, kv), nil)
+		return []report.ClientReport{{ClientID: 0, KeyValue: h.Operations()}}
+	}
+	persisted := []model.EtcdRequest{persistedPut[0], {Type: model.Txn, Txn: &model.TxnRequest{
+		OperationsOnSuccess: []model.EtcdOperation{{Type: model.PutOperation, Put: model.PutOptions{Key: "key0", Value: model.ToValueOrHash("b")}}}}}}
+	if _, err := validateHistory(zap.NewNop(), "honest", history(false), persisted); err != nil {
+		t.Fatalf("honest read at revision 2: %v", err)
+	}
+	path, err := validateHistory(zap.NewNop(), "doctored", history(true), persisted)
+	if err == nil || !strings.Contains(err.Error(), "serializable") {
+		t.Fatalf("a read at revision 2 answering revision 3's value: %v, want a serializable failure", err)
+	}
+	if _, rerr := os.Stat(path); rerr != nil {
+		t.Errorf("no porcupine visualization at %q: %v", path, rerr)
 	}
 }
 
