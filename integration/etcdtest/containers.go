@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
 	"github.com/docker/go-connections/nat"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -55,20 +56,79 @@ var imageOnce struct {
 	err error
 }
 
-// dockerAvailable says why Docker cannot be used, or nil.
+// docker is the answer, found once per process, to whether a Docker daemon
+// answers here: nil, or why not.
+var docker struct {
+	sync.Once
+	err error
+}
+
+// dockerAvailable returns a client of the Docker daemon testcontainers
+// finds, or why there is none. Whether there is one is asked once per
+// process; a machine without Docker answers at once after the first time.
 func dockerAvailable(ctx context.Context) (*testcontainers.DockerClient, error) {
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
 		// The reaper's image would have to be pulled; the cluster's
 		// cleanup removes everything it made instead.
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	}
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	docker.Do(func() {
+		cli, err := dockerClient(ctx, discoveredDocker)
+		if err == nil {
+			cli.Close()
+		}
+		docker.err = err
+	})
+	if docker.err != nil {
+		return nil, docker.err
+	}
+	return dockerClient(ctx, discoveredDocker)
+}
+
+// discoveredDocker connects to the daemon wherever testcontainers looks for
+// one: ~/.testcontainers.properties, DOCKER_HOST, the Docker context, the
+// default socket, a rootless socket.
+func discoveredDocker(ctx context.Context) (*testcontainers.DockerClient, error) {
+	return testcontainers.NewDockerClientWithOpts(ctx)
+}
+
+// dockerAt connects to the daemon at host (unix:///path or tcp://addr)
+// alone, without testcontainers' search.
+func dockerAt(host string) func(context.Context) (*testcontainers.DockerClient, error) {
+	return func(context.Context) (*testcontainers.DockerClient, error) {
+		c, err := client.NewClientWithOpts(client.FromEnv, client.WithHost(host), client.WithAPIVersionNegotiation())
+		if err != nil {
+			return nil, err
+		}
+		return &testcontainers.DockerClient{Client: c}, nil
+	}
+}
+
+// dockerClient connects with connect and pings the daemon. It returns an
+// error, never panics: testcontainers panics when its search finds no
+// Docker host at all (MustExtractDockerHost), which would end the whole
+// test binary instead of skipping the container tests. The error is one
+// line, fit for a skip message.
+func dockerClient(ctx context.Context, connect func(context.Context) (*testcontainers.DockerClient, error)) (cli *testcontainers.DockerClient, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			where := "DOCKER_HOST is unset"
+			if h := os.Getenv("DOCKER_HOST"); h != "" {
+				where = "DOCKER_HOST=" + h
+			}
+			cli, err = nil, fmt.Errorf("no Docker host found (%s; testcontainers: %v)", where, p)
+		}
+		if err != nil {
+			err = errors.New(strings.Join(strings.Fields(err.Error()), " "))
+		}
+	}()
+	cli, err = connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, err := cli.Ping(pctx); err != nil {
+	if _, err := cli.Ping(ctx); err != nil {
 		cli.Close()
 		return nil, err
 	}

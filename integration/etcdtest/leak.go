@@ -176,6 +176,16 @@ func CountGoroutines(substr string) int {
 type Goroutines struct {
 	before map[int]bool
 	settle time.Duration
+	only   func(stack string) bool
+}
+
+// Only narrows the check to the goroutines whose stack dump (as
+// runtime.Stack writes it, "created by" line included) only accepts: for a
+// test that shares its process with goroutines it does not own, such as a
+// fault proxy's, which live as long as the cluster.
+func (s Goroutines) Only(only func(stack string) bool) Goroutines {
+	s.only = only
+	return s
 }
 
 // SnapshotGoroutines records the goroutines running now. Take it after
@@ -200,7 +210,7 @@ func (s Goroutines) Leaked() []string {
 	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
 		var left []string
 		for _, g := range goroutines() {
-			if !s.before[g.id] && !g.ignored() && !g.server() {
+			if !s.before[g.id] && !g.ignored() && !g.server() && (s.only == nil || s.only(g.stack)) {
 				left = append(left, g.stack)
 			}
 		}

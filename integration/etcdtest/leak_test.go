@@ -127,3 +127,29 @@ func TestLeakedReportsClientGoroutines(t *testing.T) {
 		t.Errorf("after the connection closed, Leaked = %s", strings.Join(left, "\n\n"))
 	}
 }
+
+// Only narrows the check: a goroutine it accepts is reported while it
+// runs, one it rejects is not.
+func TestLeakedOnly(t *testing.T) {
+	s := SnapshotGoroutines()
+	s.settle = 200 * time.Millisecond // the goroutine below does not end before the checks
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-stop // this test's function is in the goroutine's stack
+	}()
+	mine := func(stack string) bool { return strings.Contains(stack, "TestLeakedOnly") }
+	if left := s.Only(mine).Leaked(); len(left) != 1 {
+		t.Errorf("Only(this test's goroutines): %d left, want 1:\n%s", len(left), strings.Join(left, "\n\n"))
+	}
+	none := func(string) bool { return false }
+	if left := s.Only(none).Leaked(); len(left) != 0 {
+		t.Errorf("Only(nothing): %d left, want 0:\n%s", len(left), strings.Join(left, "\n\n"))
+	}
+	close(stop)
+	<-done
+	if left := s.Only(mine).Leaked(); len(left) != 0 {
+		t.Errorf("after the goroutine ended: %d left:\n%s", len(left), strings.Join(left, "\n\n"))
+	}
+}

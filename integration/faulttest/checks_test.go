@@ -23,16 +23,20 @@ import (
 // history with failed writes patched from what the members persisted,
 // serializable reads at a revision against the replayed WAL, and the watch
 // rules (ordered, unique, atomic, bookmarkable, resumable, reliable,
-// prev_kv, is_create, filters). When the history is not linearizable,
-// porcupine's visualization is written to an HTML file whose path is
-// returned with the error.
+// prev_kv, is_create, filters). When the history fails, porcupine's
+// visualization is written to an HTML file whose path is returned with the
+// error.
 func validateHistory(lg *zap.Logger, name string, reports []report.ClientReport, persisted []model.EtcdRequest) (string, error) {
 	return runValidators(lg, name, validate.Config{ExpectRevisionUnique: true}, false, reports, persisted)
 }
 
 // runValidators runs etcd's validators with cfg and saves a failing
-// linearization as porcupine HTML named after name, returning its path.
-// decided makes a search that ended undecided (out of time) a failure too.
+// history as porcupine HTML named after name, returning its path: one that
+// is not linearizable, whose linearization search ran out of time
+// (porcupine's Unknown; what it explored is shown), or that passed it and
+// failed the watch or serializable-read checks (the history is shown as
+// linearized). decided makes a search that ended undecided (out of time)
+// a failure too.
 func runValidators(lg *zap.Logger, name string, cfg validate.Config, decided bool, reports []report.ClientReport, persisted []model.EtcdRequest) (string, error) {
 	res := validate.ValidateAndReturnVisualize(lg, cfg, reports, persisted, 2*time.Minute)
 	err := res.Error()
@@ -42,7 +46,10 @@ func runValidators(lg *zap.Logger, name string, cfg validate.Config, decided boo
 	if err == nil {
 		return "", nil
 	}
-	if res.Linearization.Status == validate.Failure {
+	// etcd's DeadlineExceeded (porcupine overran its time) leaves no
+	// visualization.
+	switch res.Linearization.Status {
+	case validate.Failure, validate.Timeout, validate.Success:
 		path := filepath.Join(artifactDir(), fmt.Sprintf("getcd-fault-%s-%d.html", name, time.Now().UnixNano()))
 		if verr := porcupine.VisualizePath(res.Linearization.Model, res.Linearization.Info, path); verr != nil {
 			return "", fmt.Errorf("%w (visualization failed: %v)", err, verr)

@@ -40,6 +40,7 @@ const coalescedClients = 12
 func TestCoalescedKill(t *testing.T) {
 	lg := zap.NewNop()
 	cl := processCluster(t)
+	before := etcdtest.SnapshotGoroutines().Only(clientGoroutine)
 	r := &run{t: t, cl: cl, rec: newRecorder()}
 	r.admin = newConn(t, cl.Endpoints())
 	defer r.admin.Close()
@@ -134,6 +135,10 @@ func TestCoalescedKill(t *testing.T) {
 		violations = append(violations, fmt.Sprintf("watcher stopped at revision %d of %d (%v)", w.last.Load(), finalRev, w.err))
 	}
 	violations = append(violations, r.hashes(finalRev)...)
+	for _, c := range []*conn.Conn{r.admin, cc, wc} {
+		c.Close()
+	}
+	violations = append(violations, leftGoroutines(t, before)...)
 
 	var reports []report.ClientReport
 	var sum summary

@@ -43,6 +43,10 @@ type recorder struct {
 	// longest is the longest time any call took, or a watch went without
 	// a response while the run was under a fault; the fail-over wait.
 	longest atomic.Int64
+
+	// Counts a test can take at any time, around a fault: reads made and
+	// failed, writes acknowledged.
+	reads, readsFailed, writesAcked atomic.Int64
 }
 
 func newRecorder() *recorder {
@@ -121,6 +125,7 @@ func (k *kvClient) classify(write bool, err error) (record bool) {
 		k.untyped = append(k.untyped, err)
 	}
 	if !write {
+		k.rec.readsFailed.Add(1)
 		return true
 	}
 	if errors.Is(err, conn.ErrUnknownOutcome) {
@@ -147,6 +152,7 @@ func (k *kvClient) step(timeout time.Duration) {
 	defer func() { k.rec.wait(k.rec.since() - start) }()
 	switch p := k.rng.IntN(100); {
 	case p < 25: // linearizable get
+		k.rec.reads.Add(1)
 		r, err := k.c.Get(ctx, kv.New().WithKey(key))
 		end := k.rec.since()
 		if err != nil && !k.classify(false, err) {
@@ -162,6 +168,7 @@ func (k *kvClient) step(timeout time.Duration) {
 		}
 		k.h.AppendRange(key, "", 0, 0, false, start, end, rangeResp(r), err)
 	case p < 35: // get at a revision this client saw
+		k.rec.reads.Add(1)
 		rev := k.lastRev
 		if rev == 0 {
 			rev = 1
@@ -174,6 +181,7 @@ func (k *kvClient) step(timeout time.Duration) {
 		}
 		k.h.AppendRange(key, "", rev, 0, false, start, end, rangeResp(r), err)
 	case p < 45: // list every key
+		k.rec.reads.Add(1)
 		r, err := k.c.Get(ctx, kv.New().WithKey("key").WithPrefix())
 		end := k.rec.since()
 		if err != nil && !k.classify(false, err) {
@@ -192,6 +200,7 @@ func (k *kvClient) step(timeout time.Duration) {
 		var resp *clientv3.PutResponse
 		if err == nil {
 			k.seen(r.Header)
+			k.rec.writesAcked.Add(1)
 			resp = (*clientv3.PutResponse)(&pb.PutResponse{Header: hdr(r.Header)})
 		}
 		k.h.AppendPut(key, value, start, end, resp, err)
@@ -204,6 +213,7 @@ func (k *kvClient) step(timeout time.Duration) {
 		var resp *clientv3.DeleteResponse
 		if err == nil {
 			k.seen(r.Header)
+			k.rec.writesAcked.Add(1)
 			resp = (*clientv3.DeleteResponse)(&pb.DeleteRangeResponse{Header: hdr(r.Header), Deleted: r.Deleted})
 		}
 		k.h.AppendDelete(key, start, end, resp, err)
@@ -219,6 +229,7 @@ func (k *kvClient) step(timeout time.Duration) {
 		var resp *clientv3.TxnResponse
 		if err == nil {
 			k.seen(r.Header)
+			k.rec.writesAcked.Add(1)
 			m := &pb.TxnResponse{Header: hdr(r.Header), Succeeded: r.Succeeded}
 			for _, or := range r.Responses {
 				if or.Put != nil {

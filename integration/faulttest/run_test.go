@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/getcd/getcd/conn"
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/lease"
 	"github.com/getcd/getcd/maintenance"
 )
@@ -68,6 +70,7 @@ type summary struct {
 	violations                int
 	longestWait               time.Duration
 	leasesLost, leasesChecked int
+	readsFailed               int64
 }
 
 func (s summary) String() string {
@@ -120,13 +123,26 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	t.Helper()
 	lg := zap.NewNop()
 	cl := start(t)
+	// The client's goroutines from here on must all end once its
+	// connections are closed.
+	before := etcdtest.SnapshotGoroutines().Only(clientGoroutine)
+	var conns []*conn.Conn
+	open := func() *conn.Conn {
+		c := newConn(t, cl.Endpoints())
+		conns = append(conns, c)
+		return c
+	}
+	closeAll := func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	defer closeAll()
 	r := &run{t: t, cl: cl, rec: newRecorder()}
-	r.admin = newConn(t, cl.Endpoints())
-	defer r.admin.Close()
+	r.admin = open()
 
 	// Kept-alive leases, on a connection of their own.
-	lc := newConn(t, cl.Endpoints())
-	defer lc.Close()
+	lc := open()
 	var handles []*lease.Handle
 	for range keptLeases {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -146,18 +162,14 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 
 	var clients []*kvClient
 	for range kvClients {
-		c := newConn(t, cl.Endpoints())
-		defer c.Close()
-		clients = append(clients, newKVClient(r.rec, c))
+		clients = append(clients, newKVClient(r.rec, open()))
 	}
 	if err := clients[0].firstGet(); err != nil {
 		t.Fatal(err)
 	}
 	var ws []*watcher
 	for range watchers {
-		c := newConn(t, cl.Endpoints())
-		defer c.Close()
-		w, err := startWatcher(r.rec, c)
+		w, err := startWatcher(r.rec, open())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,6 +236,8 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	}
 	// Equal HashKV on every member at the final revision.
 	violations = append(violations, r.hashes(finalRev)...)
+	closeAll()
+	violations = append(violations, leftGoroutines(t, before)...)
 
 	var sum summary
 	sum.name = name
@@ -265,6 +279,7 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	}
 	sum.violations = len(violations)
 	sum.longestWait = time.Duration(r.rec.longest.Load())
+	sum.readsFailed = r.rec.readsFailed.Load()
 	if len(violations) > 0 {
 		t.Errorf("%s: %d violations: %s", name, len(violations), joinViolations(violations))
 	}
@@ -362,4 +377,32 @@ func persistedBy(t *testing.T, lg *zap.Logger, cl *cluster) ([]model.EtcdRequest
 		return nil, []string{"no request read back from the WAL"}
 	}
 	return persisted, nil
+}
+
+// clientGoroutine reports whether a goroutine of a stack dump is the
+// client's: it runs getcd's code, gRPC's or this package's. The cluster's
+// proxies and processes (etcdtest) and testcontainers' Docker client are
+// the harness's and live as long as the cluster does.
+func clientGoroutine(stack string) bool {
+	if strings.Contains(stack, "github.com/getcd/getcd/integration/etcdtest.") {
+		return false
+	}
+	for _, l := range strings.Split(stack, "\n") {
+		l = strings.TrimPrefix(l, "created by ")
+		if strings.HasPrefix(l, "github.com/getcd/getcd/") || strings.HasPrefix(l, "google.golang.org/grpc") {
+			return true
+		}
+	}
+	return false
+}
+
+// leftGoroutines returns a violation when client goroutines started since
+// before still run, and logs their stacks.
+func leftGoroutines(t *testing.T, before etcdtest.Goroutines) []string {
+	left := before.Leaked()
+	if len(left) == 0 {
+		return nil
+	}
+	t.Logf("client goroutines left after every connection closed:\n\n%s", strings.Join(left, "\n\n"))
+	return []string{fmt.Sprintf("%d client goroutines left after every connection closed", len(left))}
 }
