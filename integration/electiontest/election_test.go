@@ -337,8 +337,10 @@ func hex(id int64) string {
 
 // TestCancelledAnywhere cancels campaigns behind a leader after growing
 // delays, so that the cancellation falls before the create, while it is
-// in flight (its outcome unknown: the key is cleaned up by its lease), and
-// while the campaign waits: no key is ever left behind.
+// in flight (its outcome unknown: the key is deleted if it carries the
+// session's lease), and while the campaign waits: no key is ever left
+// behind. The in-flight case is hit only by chance here;
+// TestUnknownCreateLeavesNoKey forces it.
 func TestCancelledAnywhere(t *testing.T) {
 	ctx := testCtx(t)
 	n := name(t)

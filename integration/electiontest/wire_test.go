@@ -184,11 +184,14 @@ func TestDecodeDetectsDifference(t *testing.T) {
 // FuzzWire runs both directions on fuzzed field values, and feeds the raw
 // bytes to every decoder, comparing with etcd's verdict: when etcd decodes
 // them, getcd must decode them to the same message; when getcd refuses
-// them, with a typed error, etcd must refuse them too.
+// them, with a typed error, etcd must refuse them too; when etcd refuses
+// them, getcd must refuse them.
 func FuzzWire(f *testing.F) {
 	f.Add([]byte("jobs"), []byte("v"), int64(42), int64(7), []byte{0x0a, 0x00})
 	f.Add([]byte{}, []byte{}, int64(0), int64(-1), []byte{0xff})
 	f.Add([]byte{0}, []byte{0x80, 0x01}, int64(-1<<63), int64(1<<62), []byte{0x12, 0x03, 0x08, 0x96, 0x01})
+	// A field number above 2^29-1, which etcd's decoder refuses.
+	f.Add([]byte{}, []byte{}, int64(0), int64(0), []byte{0x80, 0xff, 0xff, 0xff, 0x30, 0x30})
 	f.Fuzz(func(t *testing.T, name, value []byte, lease, rev int64, raw []byte) {
 		k := &electionpb.LeaderKey{Name: name, Key: value, Rev: rev, Lease: lease}
 		checkRequests(t, requestCase{name: "fuzz", nameB: name, value: value, lease: lease, leader: k})
@@ -205,6 +208,8 @@ func FuzzWire(f *testing.F) {
 			t.Fatalf("untyped error %v", err)
 		case err != nil && theirErr == nil:
 			t.Fatalf("getcd refuses %x (%v), etcd decodes it", raw, err)
+		case err == nil && theirErr != nil:
+			t.Fatalf("etcd refuses %x (%v), getcd decodes it", raw, theirErr)
 		case err == nil && theirErr == nil:
 			if d := cmp.Diff(&wantL, &epb.LeaderResponse{Header: gotL.Header, Kv: gotL.KV}, protocmp.Transform(), protocmp.IgnoreUnknown()); d != "" {
 				t.Fatalf("%x: (-etcd +getcd)\n%s", raw, d)
@@ -218,6 +223,8 @@ func FuzzWire(f *testing.F) {
 			t.Fatalf("untyped error %v", err)
 		case err != nil && theirErr == nil:
 			t.Fatalf("getcd refuses %x (%v), etcd decodes it", raw, err)
+		case err == nil && theirErr != nil:
+			t.Fatalf("etcd refuses %x (%v), getcd decodes it", raw, theirErr)
 		case err == nil && theirErr == nil:
 			wantC.ProtoReflect().SetUnknown(nil)
 			if wantC.Leader != nil {

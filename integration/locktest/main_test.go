@@ -6,7 +6,8 @@
 // tests.
 //
 // It checks mutual exclusion with fencing under contention, that fencing is
-// what prevents a lost update when a holder's lease goes behind its back,
+// what prevents a lost update when a holder's lease goes behind its back
+// (revoked, or expired by its TTL while a proxy cuts the holder off),
 // fairness, the cleanup of waiters, the report of a lost lock,
 // interoperability with clientv3's concurrency.Mutex and etcd's Lock
 // service, and the Lock service's messages byte for byte against etcd's

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/getcd/getcd/internal/lockpb"
+	"github.com/getcd/getcd/lock"
 )
 
 var headers = []*pb.ResponseHeader{
@@ -64,6 +65,30 @@ func TestWireRequests(t *testing.T) {
 		if err := proto.Unmarshal(ours, &got); err != nil || !bytes.Equal(got.Key, name) {
 			t.Errorf("etcd decodes our UnlockRequest{%q} as {%q}: %v", name, got.Key, err)
 		}
+	}
+}
+
+// TestMethodNames checks the method names getcd calls against etcd's
+// service descriptor: a misspelt name would fail only at run time, with
+// Unimplemented.
+func TestMethodNames(t *testing.T) {
+	want := map[string]string{"Lock": lock.MethodLock, "Unlock": lock.MethodUnlock}
+	if lockpb.MethodLock != lock.MethodLock || lockpb.MethodUnlock != lock.MethodUnlock {
+		t.Errorf("lockpb calls %q and %q, lock exports %q and %q",
+			lockpb.MethodLock, lockpb.MethodUnlock, lock.MethodLock, lock.MethodUnlock)
+	}
+	desc := v3lockpb.Lock_ServiceDesc
+	for _, m := range desc.Methods {
+		if got := "/" + desc.ServiceName + "/" + m.MethodName; want[m.MethodName] != got {
+			t.Errorf("%s: getcd calls %q, etcd serves %q", m.MethodName, want[m.MethodName], got)
+		}
+		delete(want, m.MethodName)
+	}
+	if len(want) > 0 {
+		t.Errorf("etcd serves no unary %v", want)
+	}
+	if len(desc.Streams) != 0 {
+		t.Errorf("etcd's Lock service has streams %+v, getcd calls none", desc.Streams)
 	}
 }
 

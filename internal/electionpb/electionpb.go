@@ -151,6 +151,9 @@ func fields(b []byte, msg string, fn func(f field) error) error {
 		if n < 0 {
 			return malformed(msg, "tag", protowire.ParseError(n))
 		}
+		if num > protowire.MaxValidNumber { // ConsumeTag leaves this check to its callers; etcd's decoder refuses it
+			return fmt.Errorf("%w: %s: field number %d", ErrMalformed, msg, num)
+		}
 		b = b[n:]
 		f := field{num: num, typ: typ}
 		switch typ {

@@ -1,0 +1,112 @@
+package electiontest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/getcd/getcd/conn"
+	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/election"
+	"github.com/getcd/getcd/integration/etcdtest"
+	"github.com/getcd/getcd/lease"
+)
+
+// TestUnknownCreateLeavesNoKey forces what TestCancelledAnywhere hits only
+// by chance: a campaign whose context is cancelled while its key's create
+// is in flight, and whose answer never comes. The campaign's connection
+// goes through a proxy that drops every answer, so the create is applied
+// but its outcome is unknown to the campaign; the campaign must fail and
+// delete the key (guarded by its lease) all the same. The keys and the
+// lease are read on a direct connection, not through the proxy, and the
+// session's lease is kept alive on that connection, so a key that is gone
+// was deleted, not expired.
+func TestUnknownCreateLeavesNoKey(t *testing.T) {
+	check := noLeaks(t)
+	ctx := testCtx(t)
+	n := name(t)
+	p, cp := proxied(ctx, t)
+	c, _ := open(t, nil) // direct: the leader, the session and the checks
+	sa, sb := session(t, c, 30), session(t, c, 30)
+	a, err := election.Campaign(ctx, c, election.Name(n).WithSession(sa))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A call through the proxy first, so that the connection is up.
+	if _, err := cp.Get(ctx, kv.New().WithKey(n)); err != nil {
+		t.Fatal(err)
+	}
+
+	p.Blackhole(etcdtest.ToClient) // requests go through, answers are dropped
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		l, err := election.Campaign(cctx, cp, election.Name(n).WithSession(sb).WithValue("b"))
+		if err == nil {
+			_, _ = l.Resign(context.Background())
+			err = errors.New("campaign behind a leader won")
+		}
+		done <- err
+	}()
+	mine := n + "/" + hex(sb.ID())
+	waitFor(t, "the campaign's create to be applied", func() bool {
+		g, err := c.Get(ctx, kv.New().WithKey(mine))
+		return err == nil && len(g.KVs) == 1
+	})
+	// The create was applied and its answer dropped: the campaign is still
+	// waiting for it when its context ends, and goes on waiting (at most
+	// its cleanup timeout) so as to know whether there is a key; the
+	// answer never comes, and the outcome stays unknown.
+	start := time.Now()
+	cancel()
+	p.Heal()
+	err = <-done
+	t.Logf("the campaign returned %v after its cancellation: %v", time.Since(start), err)
+	if !errors.Is(err, conn.ErrUnknownOutcome) {
+		t.Fatalf("campaign whose create's answer was lost: %v, want conn.ErrUnknownOutcome", err)
+	}
+
+	g, err := c.Get(ctx, kv.New().WithKey(n+"/").WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.KVs) != 1 || string(g.KVs[0].Key) != a.Key().Key {
+		t.Fatalf("keys after the campaign: %v, want only the leader's %q (the candidate's was %q)", keys(g), a.Key().Key, mine)
+	}
+	if ttl, err := lease.TimeToLive(ctx, c, lease.ID(sb.ID()).WithKeys()); err != nil || ttl.TTL <= 0 || len(ttl.Keys) != 0 {
+		t.Fatalf("the candidate's lease: %+v, %v; want alive with no key", ttl, err)
+	}
+	if _, err := a.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sa.Close()
+	sb.Close()
+	cp.Close()
+	c.Close()
+	p.Close()
+	check()
+}
+
+// proxied returns a connection to the shared server through a proxy in front
+// of its one endpoint; both are closed when the test ends. It skips the test
+// if the server has several endpoints.
+func proxied(ctx context.Context, t *testing.T) (*etcdtest.Proxy, *conn.Conn) {
+	t.Helper()
+	eps := shared.Endpoints()
+	if len(eps) != 1 {
+		t.Skip("needs a single endpoint to put a proxy in front of")
+	}
+	p, err := etcdtest.NewProxy(eps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cp.Close() })
+	return p, cp
+}
