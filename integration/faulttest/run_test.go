@@ -48,7 +48,10 @@ type run struct {
 	rec    *recorder
 	admin  *conn.Conn
 	faults int
-	ws     []*watcher
+	// compacted is the revision of the scenario's last compaction (0:
+	// none); a soak compacts once per round.
+	compacted int64
+	ws        []*watcher
 	extra  []*kvClient     // clients a scenario adds; their histories are checked too
 	leases []*lease.Handle // leases a scenario keeps alive; checked with the others
 	notes  []string        // violations a scenario found itself
