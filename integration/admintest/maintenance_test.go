@@ -276,10 +276,17 @@ func TestDowngrade(t *testing.T) {
 	cluster := parts[0] + "." + parts[1]
 	target := parts[0] + "." + strconv.Itoa(minor-1)
 
-	v, err := maintenance.DowngradeValidate(ctx, c, maintenance.New().WithVersion(target))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A member that has just started may not have decided the cluster
+	// version yet (it does so shortly after its first leader); until then
+	// etcd refuses with ErrClusterVersionUnavailable.
+	var v *maintenance.DowngradeResponse
+	eventually(t, ctx, "the cluster version is known", func() bool {
+		v, err = maintenance.DowngradeValidate(ctx, c, maintenance.New().WithVersion(target))
+		if err != nil && !errors.Is(err, conn.ErrClusterVersionUnavailable) {
+			t.Fatal(err)
+		}
+		return err == nil
+	})
 	if !strings.HasPrefix(v.Version, cluster) {
 		t.Errorf("validate: cluster version %q, want %s", v.Version, cluster)
 	}

@@ -227,3 +227,54 @@ func TestSnapshotWriterFails(t *testing.T) {
 		t.Errorf("a snapshot that could not create its file still opened a stream")
 	}
 }
+
+// A snapshot to a file given up midway (the caller cancels after the first
+// chunk was written to the file) ends with the context's error, leaves no
+// file behind, not even the partial one, closes the stream, and the
+// connection keeps working.
+func TestSnapshotFileCancelledMidway(t *testing.T) {
+	counter := newCounter()
+	c := open(t, conn.Config{DialOptions: []grpc.DialOption{counter.option()}})
+	ctx := testCtx(t)
+	// Enough data that the snapshot takes several chunks of etcd's 32 KiB.
+	p := prefix(t)
+	value := string(bytes.Repeat([]byte{'x'}, 1024))
+	for i := range 128 {
+		if _, err := c.Put(ctx, kv.New().WithKey(p+strconv.Itoa(i)).WithValue(value)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _, _ = c.Delete(context.Background(), kv.New().WithKey(p).WithPrefix()) })
+
+	dir := t.TempDir()
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var at maintenance.Progress
+	_, err := maintenance.Snapshot(cctx, c, maintenance.New().WithFile(filepath.Join(dir, "backup.db")).WithProgress(func(p maintenance.Progress) {
+		if at.Received == 0 && p.Received < p.Total {
+			at = p
+			// The chunk is in the partial file now.
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("while the snapshot runs the directory holds %v, want one partial file", entries)
+			}
+			cancel()
+		}
+	}))
+	if at.Received == 0 {
+		t.Fatalf("the snapshot came in one chunk (%v); nothing was cancelled midway", err)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("snapshot cancelled after %d of %d bytes: %v, want context.Canceled", at.Received, at.Total, err)
+	}
+	t.Logf("cancelled after %d of %d bytes: %v", at.Received, at.Total, err)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a cancelled snapshot left %v behind", entries)
+	}
+	eventually(t, ctx, "the snapshot stream ended", func() bool {
+		b, e := counter.count(maintenance.MethodSnapshot)
+		return b == 1 && e == 1
+	})
+	if _, err := maintenance.Status(ctx, c, maintenance.New()); err != nil {
+		t.Errorf("status after the cancelled snapshot: %v", err)
+	}
+}

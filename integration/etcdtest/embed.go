@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/transport"
+	"go.etcd.io/etcd/client/pkg/v3/types"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -112,6 +113,9 @@ func clientScheme(cfg config) string {
 
 // startEmbedded starts an embedded etcd with its data in dir/data.
 func startEmbedded(dir string, cfg config) (*Server, error) {
+	if err := checkAdvertised(cfg); err != nil {
+		return nil, err
+	}
 	tlsFiles, err := setupTLS(dir, cfg)
 	if err != nil {
 		return nil, err
@@ -179,6 +183,9 @@ func embedConfig(dataDir string, cfg config, tlsFiles *TLSFiles, clientURL, peer
 	ec.Dir = dataDir
 	ec.ListenClientUrls = []url.URL{clientURL}
 	ec.AdvertiseClientUrls = []url.URL{clientURL}
+	if len(cfg.advertiseClientURLs) > 0 {
+		ec.AdvertiseClientUrls, _ = types.NewURLs(cfg.advertiseClientURLs) // checked by checkAdvertised
+	}
 	ec.ListenPeerUrls = []url.URL{peerURL}
 	ec.AdvertisePeerUrls = []url.URL{peerURL}
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
@@ -223,6 +230,18 @@ func embedConfig(dataDir string, cfg config, tlsFiles *TLSFiles, clientURL, peer
 		ec.BcryptCost = cfg.bcryptCost
 	}
 	return ec
+}
+
+// checkAdvertised refuses advertised client URLs that etcd would not take,
+// before anything starts.
+func checkAdvertised(cfg config) error {
+	if len(cfg.advertiseClientURLs) == 0 {
+		return nil
+	}
+	if _, err := types.NewURLs(cfg.advertiseClientURLs); err != nil {
+		return fmt.Errorf("etcdtest: WithAdvertiseClientURLs: %w", err)
+	}
+	return nil
 }
 
 // launchEmbedded starts an embedded etcd and waits until it serves clients.

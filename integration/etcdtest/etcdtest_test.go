@@ -358,9 +358,44 @@ func TestProcess(t *testing.T) {
 		defer stop()
 		putGet(t, newClient(t, s, s.TLS.ClientTLSConfig()))
 	})
+	t.Run("advertised client URLs", func(t *testing.T) {
+		const u = "https://lb.example:2379"
+		s := etcdtest.StartProcess(t, bin, etcdtest.WithAdvertiseClientURLs(u))
+		cli := newClient(t, s, nil)
+		putGet(t, cli)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if l, err := cli.MemberList(ctx); err != nil || len(l.Members) != 1 || !slices.Equal(l.Members[0].ClientURLs, []string{u}) {
+			t.Errorf("member list %+v, %v; want one member advertising %s", l, err, u)
+		}
+	})
 	t.Run("missing binary", func(t *testing.T) {
 		if _, _, err := etcdtest.StartProcessShared(bin+".missing", etcdtest.WithTLS()); err == nil {
 			t.Fatal("StartProcessShared with a missing binary succeeded")
 		}
 	})
+}
+
+// TestAdvertiseClientURLs: the member lists the advertised client URLs
+// (sorted, as etcd keeps them) and still serves on its own endpoint; a URL
+// etcd would refuse fails the start before anything runs.
+func TestAdvertiseClientURLs(t *testing.T) {
+	urls := []string{"https://lb.example:2379", "http://10.0.0.1:2379"}
+	s := etcdtest.Start(t, etcdtest.WithAdvertiseClientURLs(urls...))
+	cli := newClient(t, s, nil)
+	putGet(t, cli)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := cli.MemberList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(slices.Values(urls))
+	if len(l.Members) != 1 || !slices.Equal(l.Members[0].ClientURLs, want) {
+		t.Errorf("members %+v, want one advertising %v", l.Members, want)
+	}
+	if _, stop, err := etcdtest.StartShared(etcdtest.WithAdvertiseClientURLs("lb.example:2379")); err == nil {
+		stop()
+		t.Errorf("a client URL without a scheme was taken")
+	}
 }

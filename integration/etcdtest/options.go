@@ -16,6 +16,8 @@ type config struct {
 	quotaBackendBytes int64
 	bcryptCost        uint
 	noFsync           bool
+	// advertiseClientURLs replaces the client URL the member advertises.
+	advertiseClientURLs []string
 
 	// dedicated is set by every Option that an external cluster
 	// (ETCD_ENDPOINTS) cannot satisfy.
@@ -124,6 +126,18 @@ func WithQuotaBackendBytes(n int64) Option {
 func WithBcryptCost(cost uint) Option {
 	return func(c *config) {
 		c.bcryptCost = cost
+		c.dedicated = true
+	}
+}
+
+// WithAdvertiseClientURLs makes the member advertise urls as its client
+// URLs (--advertise-client-urls) instead of the URL it listens on, as a
+// member behind a load balancer or a TLS-terminating proxy does: the
+// member list then holds urls, while clients still reach the server on
+// Endpoints. etcd checks that each is a URL, not that it leads anywhere.
+func WithAdvertiseClientURLs(urls ...string) Option {
+	return func(c *config) {
+		c.advertiseClientURLs = urls
 		c.dedicated = true
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -64,6 +65,9 @@ func StartProcessShared(binPath string, opts ...Option) (*Server, func(), error)
 }
 
 func startProcess(dir, binPath string, cfg config) (*Server, error) {
+	if err := checkAdvertised(cfg); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(binPath); err != nil {
 		return nil, fmt.Errorf("etcdtest: etcd binary: %w", err)
 	}
@@ -77,6 +81,15 @@ func startProcess(dir, binPath string, cfg config) (*Server, error) {
 			return s, err
 		}
 	}
+}
+
+// advertised is the value of --advertise-client-urls for a process
+// listening on clientURL.
+func advertised(clientURL string, cfg config) string {
+	if len(cfg.advertiseClientURLs) > 0 {
+		return strings.Join(cfg.advertiseClientURLs, ",")
+	}
+	return clientURL
 }
 
 // errPortTaken marks a process that could not bind its ports; startProcess
@@ -105,7 +118,7 @@ func startProcessOnce(dir, binPath string, cfg config, tlsFiles *TLSFiles) (*Ser
 		"--name=" + memberName,
 		"--data-dir=" + dataDir,
 		"--listen-client-urls=" + clientURL,
-		"--advertise-client-urls=" + clientURL,
+		"--advertise-client-urls=" + advertised(clientURL, cfg),
 		"--listen-peer-urls=" + peerURL,
 		"--initial-advertise-peer-urls=" + peerURL,
 		"--initial-cluster=" + memberName + "=" + peerURL,
