@@ -52,10 +52,10 @@ type run struct {
 	// none); a soak compacts once per round.
 	compacted int64
 	ws        []*watcher
-	extra  []*kvClient     // clients a scenario adds; their histories are checked too
-	leases []*lease.Handle // leases a scenario keeps alive; checked with the others
-	notes  []string        // violations a scenario found itself
-	mu     sync.Mutex
+	extra     []*kvClient     // clients a scenario adds; their histories are checked too
+	leases    []*lease.Handle // leases a scenario keeps alive; checked with the others
+	notes     []string        // violations a scenario found itself
+	mu        sync.Mutex
 }
 
 func (r *run) violation(format string, args ...any) {
