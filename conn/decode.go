@@ -64,13 +64,49 @@ func decodeHeader(h *Header, b []byte, depth int) error {
 }
 
 func decodeKeyValue(kv *KeyValue, b []byte, depth int) error {
-	if err := codec.Depth(depth); err != nil {
-		return err
+	if depth >= codec.MaxDepth {
+		return codec.Depth(depth)
 	}
-	// The fields etcd sends, read in place; anything else (another field,
-	// another wire type, a long varint, bad bytes) goes to the general
-	// loop from where it starts.
-	for i := 0; i < len(b); {
+	// etcd writes the fields in their numbers' order (key, create, mod,
+	// version, value, lease), leaving out those at zero: read them in that
+	// order first, one comparison each, keys and values under 128 bytes and
+	// versions under 128 inline. What is left (another order, a repeated
+	// field, a longer key) goes through the loop below, which reads the
+	// same fields in any order; anything else (another field or wire type,
+	// a long varint, bad bytes) goes to the general loop from where it
+	// starts.
+	i := 0
+	if i+1 < len(b) && b[i] == tagKVKey {
+		if l := int(b[i+1]); l < 0x80 && l <= len(b)-i-2 {
+			end := i + 2 + l
+			kv.Key, i = b[i+2:end:end], end
+		}
+	}
+	if i < len(b) && b[i] == tagKVCreate {
+		if v, e := codec.VarintAt(b, i+1); e > 0 {
+			kv.CreateRevision, i = int64(v), e
+		}
+	}
+	if i < len(b) && b[i] == tagKVMod {
+		if v, e := codec.VarintAt(b, i+1); e > 0 {
+			kv.ModRevision, i = int64(v), e
+		}
+	}
+	if i+1 < len(b) && b[i] == tagKVVersion && b[i+1] < 0x80 {
+		kv.Version, i = int64(b[i+1]), i+2
+	}
+	if i+1 < len(b) && b[i] == tagKVValue {
+		if l := int(b[i+1]); l < 0x80 && l <= len(b)-i-2 {
+			end := i + 2 + l
+			kv.Value, i = b[i+2:end:end], end
+		}
+	}
+	if i < len(b) && b[i] == tagKVLease {
+		if v, e := codec.VarintAt(b, i+1); e > 0 {
+			kv.Lease, i = int64(v), e
+		}
+	}
+	for i < len(b) {
 		t := b[i]
 		v, n := codec.Uvarint(b[i+1:])
 		if n == 0 {
@@ -160,12 +196,21 @@ func decodeGetInto(out *GetResponse, b []byte, depth int) error {
 	out.KVs = grow(out.KVs, codec.Count(b, rangeKVs))
 	r := codec.NewReader(b)
 	for {
-		if s, ok := r.BytesField(tagRangeKVs); ok {
-			var err error
-			if out.KVs, err = appendKeyValue(out.KVs, s, depth+1); err != nil {
-				return err
+		// The key-values, read in place while they follow one another.
+		if i := r.Offset(); i+1 < len(b) && b[i] == tagRangeKVs {
+			l, e := uint64(b[i+1]), i+2
+			if l >= 0x80 {
+				l, e = codec.VarintAt(b, i+1)
 			}
-			continue
+			if e > 0 && l <= uint64(len(b)-e) {
+				end := e + int(l)
+				r.Seek(end)
+				var err error
+				if out.KVs, err = appendKeyValue(out.KVs, b[e:end:end], depth+1); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		f, ok, err := r.Next()
 		if !ok || err != nil {

@@ -49,6 +49,13 @@ type Reader struct {
 // NewReader reads the fields of the message b.
 func NewReader(b []byte) Reader { return Reader{b: b} }
 
+// Offset is where the next field starts, and Seek moves there: a decoder
+// that reads a field itself (with VarintAt) seeks past it.
+func (r *Reader) Offset() int { return r.off }
+
+// Seek: see Offset.
+func (r *Reader) Seek(off int) { r.off = off }
+
 // More says whether fields are left.
 func (r *Reader) More() bool { return r.off < len(r.b) }
 
@@ -198,6 +205,32 @@ func (r *Reader) BytesField(tag byte) ([]byte, bool) {
 	start, end := 1+n, 1+n+int(l)
 	r.off += end
 	return b[start:end:end], true
+}
+
+// VarintAt reads a varint at b[off:] of at most 9 bytes: its value and
+// the offset after it, or an offset of 0 for anything else. It is the
+// out-of-line read of a decoder that reads one-byte varints itself; the
+// two- and three-byte varints of most revisions are read unrolled.
+func VarintAt(b []byte, off int) (uint64, int) {
+	if off+3 <= len(b) {
+		c0, c1, c2 := b[off], b[off+1], b[off+2]
+		switch {
+		case c0 < 0x80:
+			return uint64(c0), off + 1
+		case c1 < 0x80:
+			return uint64(c0&0x7f) | uint64(c1)<<7, off + 2
+		case c2 < 0x80:
+			return uint64(c0&0x7f) | uint64(c1&0x7f)<<7 | uint64(c2)<<14, off + 3
+		}
+	}
+	if off > len(b) {
+		return 0, 0
+	}
+	v, n := uvarint(b[off:])
+	if n == 0 {
+		return 0, 0
+	}
+	return v, off + n
 }
 
 // Uvarint decodes a varint of at most 9 bytes (63 bits) at the start of b,

@@ -7,9 +7,9 @@ import (
 )
 
 // FuzzFastReads checks the fast reads against protowire on any bytes:
-// Uvarint gives ConsumeVarint's value and length whenever it reads one,
-// Count counts what protowire's field by field reading (countFrom) counts, and
-// BytesField reads what Next reads.
+// Uvarint and VarintAt give ConsumeVarint's value and length whenever they
+// read one, Count counts what protowire's field by field reading
+// (countFrom) counts, and BytesField reads what Next reads.
 func FuzzFastReads(f *testing.F) {
 	f.Add([]byte{0x12, 0x02, 'a', 'b', 0x18, 0x01, 0x12, 0x00}, uint8(2))
 	f.Add([]byte{0x12, 0x80, 0x01}, uint8(2))
@@ -21,6 +21,14 @@ func FuzzFastReads(f *testing.F) {
 			pv, pn := protowire.ConsumeVarint(b)
 			if v != pv || n != pn {
 				t.Fatalf("Uvarint(%x) = %d, %d; protowire: %d, %d", b, v, n, pv, pn)
+			}
+		}
+		for off := range min(len(b), 4) {
+			if v, end := VarintAt(b, off); end > 0 {
+				pv, pn := protowire.ConsumeVarint(b[off:])
+				if v != pv || end != off+pn {
+					t.Fatalf("VarintAt(%x, %d) = %d, %d; protowire: %d, %d", b, off, v, end, pv, off+pn)
+				}
 			}
 		}
 		for _, fn := range []protowire.Number{protowire.Number(num % 32), 2} {
