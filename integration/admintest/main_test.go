@@ -8,7 +8,6 @@ package admintest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -159,16 +158,4 @@ func eventually(t *testing.T, ctx context.Context, what string, cond func() bool
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-// deadEndpoint returns a loopback address where nothing listens.
-func deadEndpoint(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -99,7 +99,7 @@ func TestChosenEndpointConnection(t *testing.T) {
 func TestChosenEndpointUnreachable(t *testing.T) {
 	c := open(t, conn.Config{DialTimeout: 300 * time.Millisecond})
 	ctx := testCtx(t)
-	dead := deadEndpoint(t)
+	dead := etcdtest.DeadEndpoint(t)
 	for range 2 {
 		_, err := maintenance.Status(ctx, c, maintenance.New().WithEndpoint(dead))
 		if !errors.Is(err, conn.ErrUnavailable) {

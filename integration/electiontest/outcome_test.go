@@ -26,7 +26,7 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 	check := noLeaks(t)
 	ctx := testCtx(t)
 	n := name(t)
-	p, cp := proxied(ctx, t)
+	p, cp := shared.Through(ctx, t)
 	c, _ := open(t, nil) // direct: the leader, the session and the checks
 	sa, sb := session(t, c, 30), session(t, c, 30)
 	a, err := election.Campaign(ctx, c, election.Name(n).WithSession(sa))
@@ -87,26 +87,4 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 	c.Close()
 	p.Close()
 	check()
-}
-
-// proxied returns a connection to the shared server through a proxy in front
-// of its one endpoint; both are closed when the test ends. It skips the test
-// if the server has several endpoints.
-func proxied(ctx context.Context, t *testing.T) (*etcdtest.Proxy, *conn.Conn) {
-	t.Helper()
-	eps := shared.Endpoints()
-	if len(eps) != 1 {
-		t.Skip("needs a single endpoint to put a proxy in front of")
-	}
-	p, err := etcdtest.NewProxy(eps[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cp.Close() })
-	return p, cp
 }

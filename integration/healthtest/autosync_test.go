@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -281,7 +280,7 @@ func TestSetEndpointsInvalid(t *testing.T) {
 		t.Errorf("endpoints changed by refused calls: %v", got)
 	}
 	// A dead endpoint added beside the live one: calls still succeed.
-	dead := freePort(t)
+	dead := etcdtest.DeadEndpoint(t)
 	if err := c.SetEndpoints(dead, s.Endpoints()[0]); err != nil {
 		t.Fatal(err)
 	}
@@ -300,17 +299,4 @@ func TestSetEndpointsInvalid(t *testing.T) {
 	if got := c.Endpoints(); !slices.Equal(got, s.Endpoints()) {
 		t.Errorf("after Sync: %v, want %v", got, s.Endpoints())
 	}
-}
-
-// freePort returns a loopback address nothing listens on (it did a moment
-// ago).
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

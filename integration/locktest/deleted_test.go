@@ -146,7 +146,7 @@ func TestKeyDeletedWhileCutOff(t *testing.T) {
 			ctx := testCtx(t)
 			c := open(t) // direct: the session, the delete, the compaction
 			s := session(t, c, 30)
-			p, cp := proxied(ctx, t) // the holder's connection
+			p, cp := shared.Through(ctx, t) // the holder's connection
 			m, err := lock.Lock(ctx, cp, lock.New(name(t, "lock")).WithSession(s))
 			if err != nil {
 				t.Fatal(err)

@@ -172,7 +172,7 @@ func TestFencingAfterExpiry(t *testing.T) {
 		t.Run("guarded="+strconv.FormatBool(guarded), func(t *testing.T) {
 			ctx := testCtx(t)
 			lockName, counter := name(t, "lock"), name(t, "counter")
-			p, ca := proxied(ctx, t) // A's session and lock
+			p, ca := shared.Through(ctx, t) // A's session and lock
 			cw, cb := open(t), open(t)
 			sa, sb := session(t, ca, 3), session(t, cb, 30)
 

@@ -15,7 +15,7 @@ import (
 // and deletes it, so no key is left behind.
 func TestUnknownCreateLeavesNoKey(t *testing.T) {
 	ctx := testCtx(t)
-	p, cp := proxied(ctx, t)
+	p, cp := shared.Through(ctx, t)
 	lockName := name(t, "lock")
 	c := open(t) // direct: the session and the checks
 	s := session(t, c, 30)
@@ -48,7 +48,7 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 // the lock released.
 func TestUnknownUnlock(t *testing.T) {
 	ctx := testCtx(t)
-	p, cp := proxied(ctx, t)
+	p, cp := shared.Through(ctx, t)
 	lockName := name(t, "lock")
 	c := open(t)
 	s := session(t, c, 30)
@@ -76,26 +76,4 @@ func TestUnknownUnlock(t *testing.T) {
 	if err := m.Err(); err != lock.ErrUnlocked {
 		t.Errorf("Err: %v, want ErrUnlocked", err)
 	}
-}
-
-// proxied returns a connection to the shared server through a proxy in front
-// of its one endpoint; both are closed when the test ends. It skips the test
-// if the server has several endpoints.
-func proxied(ctx context.Context, t *testing.T) (*etcdtest.Proxy, *conn.Conn) {
-	t.Helper()
-	eps := shared.Endpoints()
-	if len(eps) != 1 {
-		t.Skip("needs a single endpoint to put a proxy in front of")
-	}
-	p, err := etcdtest.NewProxy(eps[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	cp, err := conn.New(ctx, conn.Config{Endpoints: []string{p.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cp.Close() })
-	return p, cp
 }
