@@ -426,3 +426,61 @@ func TestLiveConns(t *testing.T) {
 		t.Error("another endpoint's connection was closed")
 	}
 }
+
+// rescue closes a member's connections only when it has been out for no
+// leader since at least the probe before, while another member is in
+// rotation; once per time out, again after it came back and left again.
+func TestRescueConditions(t *testing.T) {
+	_, h, byName := newTestPicker()
+	h.c.cfg.ProbeInterval = time.Hour // outAt is set by hand below
+	h.c.cfg.Logger = slog.New(slog.DiscardHandler)
+	a := byName["a"].ep
+	open := func() net.Conn {
+		x, y := net.Pipe()
+		t.Cleanup(func() { x.Close(); y.Close() })
+		h.c.live.add("a", x)
+		return y
+	}
+	closed := func(y net.Conn) bool {
+		_ = y.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		_, err := y.Read(make([]byte, 1))
+		return errors.Is(err, io.EOF)
+	}
+	long := time.Now().Add(-2 * time.Hour).UnixNano()
+
+	y := open()
+	h.takeOut(a, ErrNoLeader)
+	h.rescue(a, ErrNoLeader) // out just now: maybe a brief election
+	if closed(y) {
+		t.Fatal("closed at once, without a second probe")
+	}
+	a.outAt.Store(long)
+	h.rescue(a, ErrNoSpace) // an alarm: every member has it, nowhere better to go
+	if closed(y) {
+		t.Fatal("closed for an alarm")
+	}
+	for _, o := range []string{"b", "c"} {
+		h.takeOut(byName[o].ep, ErrNoLeader)
+	}
+	h.rescue(a, ErrNoLeader) // nobody in rotation: the cluster is electing or down
+	if closed(y) {
+		t.Fatal("closed while no member is in rotation")
+	}
+	h.putBack(byName["b"].ep)
+	h.rescue(a, &outError{reason: ErrNoLeader, detail: "the member reports no leader"})
+	if !closed(y) {
+		t.Fatal("not closed: out since long ago, without a leader, b in rotation")
+	}
+	y2 := open()
+	h.rescue(a, ErrNoLeader)
+	if closed(y2) {
+		t.Fatal("closed twice in one time out")
+	}
+	h.putBack(a)
+	h.takeOut(a, ErrNoLeader)
+	a.outAt.Store(long)
+	h.rescue(a, ErrNoLeader)
+	if !closed(y2) {
+		t.Fatal("not closed after leaving the rotation again")
+	}
+}
