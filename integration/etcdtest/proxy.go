@@ -86,7 +86,7 @@ type SourceFunc func(r *bufio.Reader) string
 
 type proxyConn struct {
 	in     net.Conn
-	source string
+	source string // the connection's source, once named; guarded by Proxy.mu
 	done   chan struct{}
 
 	mu     sync.Mutex
@@ -314,13 +314,15 @@ func (p *Proxy) serve(c *proxyConn) {
 		c.close()
 	}()
 	in := bufio.NewReaderSize(c.in, 32<<10)
+	var source string
 	if p.source != nil {
 		_ = c.in.SetReadDeadline(time.Now().Add(5 * time.Second))
-		c.source = p.source(in)
+		source = p.source(in)
 		_ = c.in.SetReadDeadline(time.Time{})
 	}
 	p.mu.Lock()
-	target, refused := p.target, p.cut || p.closed || p.blocked[c.source]
+	c.source = source // under p.mu: BlockSource reads it there
+	target, refused := p.target, p.cut || p.closed || p.blocked[source]
 	if refused {
 		p.stats.Refused++
 	}
