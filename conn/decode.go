@@ -69,17 +69,17 @@ func decodeKeyValue(kv *KeyValue, b []byte, depth int) error {
 	}
 	// etcd writes the fields in their numbers' order (key, create, mod,
 	// version, value, lease), leaving out those at zero: read them in that
-	// order first, one comparison each, keys and values under 128 bytes and
-	// versions under 128 inline. What is left (another order, a repeated
-	// field, a longer key) goes through the loop below, which reads the
-	// same fields in any order; anything else (another field or wire type,
-	// a long varint, bad bytes) goes to the general loop from where it
-	// starts.
+	// order, one comparison each. Anything else (another order, a repeated
+	// or unknown field, another wire type, a long varint, bad bytes) goes to
+	// the general loop from where it starts, which gives protobuf's result.
 	i := 0
-	if i+1 < len(b) && b[i] == tagKVKey {
-		if l := int(b[i+1]); l < 0x80 && l <= len(b)-i-2 {
-			end := i + 2 + l
-			kv.Key, i = b[i+2:end:end], end
+	if i < len(b) && b[i] == tagKVKey {
+		v, e := codec.ShortBytesAt(b, i) // inlined
+		if e == 0 {
+			v, e = codec.BytesAt(b, i)
+		}
+		if e > 0 {
+			kv.Key, i = v, e
 		}
 	}
 	if i < len(b) && b[i] == tagKVCreate {
@@ -95,10 +95,13 @@ func decodeKeyValue(kv *KeyValue, b []byte, depth int) error {
 	if i+1 < len(b) && b[i] == tagKVVersion && b[i+1] < 0x80 {
 		kv.Version, i = int64(b[i+1]), i+2
 	}
-	if i+1 < len(b) && b[i] == tagKVValue {
-		if l := int(b[i+1]); l < 0x80 && l <= len(b)-i-2 {
-			end := i + 2 + l
-			kv.Value, i = b[i+2:end:end], end
+	if i < len(b) && b[i] == tagKVValue {
+		v, e := codec.ShortBytesAt(b, i) // inlined
+		if e == 0 {
+			v, e = codec.BytesAt(b, i)
+		}
+		if e > 0 {
+			kv.Value, i = v, e
 		}
 	}
 	if i < len(b) && b[i] == tagKVLease {
@@ -106,37 +109,8 @@ func decodeKeyValue(kv *KeyValue, b []byte, depth int) error {
 			kv.Lease, i = int64(v), e
 		}
 	}
-	for i < len(b) {
-		t := b[i]
-		v, n := codec.Uvarint(b[i+1:])
-		if n == 0 {
-			return decodeKeyValueFrom(kv, b, i)
-		}
-		j := i + 1 + n
-		switch t {
-		case tagKVKey, tagKVValue:
-			if v > uint64(len(b)-j) {
-				return decodeKeyValueFrom(kv, b, i)
-			}
-			end := j + int(v)
-			if t == tagKVKey {
-				kv.Key = b[j:end:end]
-			} else {
-				kv.Value = b[j:end:end]
-			}
-			j = end
-		case tagKVCreate:
-			kv.CreateRevision = int64(v)
-		case tagKVMod:
-			kv.ModRevision = int64(v)
-		case tagKVVersion:
-			kv.Version = int64(v)
-		case tagKVLease:
-			kv.Lease = int64(v)
-		default:
-			return decodeKeyValueFrom(kv, b, i)
-		}
-		i = j
+	if i < len(b) {
+		return decodeKeyValueFrom(kv, b, i)
 	}
 	return nil
 }
@@ -184,6 +158,26 @@ func appendKeyValue(kvs []KeyValue, b []byte, depth int) ([]KeyValue, error) {
 	return kvs, decodeKeyValue(&kvs[len(kvs)-1], b, depth)
 }
 
+// appendKeyValues decodes the key-values with the one-byte tag given that
+// follow one another from r's next field on, read in place, and leaves r
+// after them; a field that is not for a fast read is left to r.Next.
+func appendKeyValues(kvs []KeyValue, r *codec.Reader, b []byte, tag byte, depth int) ([]KeyValue, error) {
+	for i := r.Offset(); i < len(b) && b[i] == tag; i = r.Offset() {
+		v, end := codec.ShortBytesAt(b, i) // inlined
+		if end == 0 {
+			if v, end = codec.BytesAt(b, i); end == 0 {
+				break
+			}
+		}
+		r.Seek(end)
+		var err error
+		if kvs, err = appendKeyValue(kvs, v, depth); err != nil {
+			return kvs, err
+		}
+	}
+	return kvs, nil
+}
+
 func decodeGet(b []byte) (*GetResponse, error) {
 	out := &GetResponse{}
 	return out, decodeGetInto(out, b, 0)
@@ -196,21 +190,9 @@ func decodeGetInto(out *GetResponse, b []byte, depth int) error {
 	out.KVs = grow(out.KVs, codec.Count(b, rangeKVs))
 	r := codec.NewReader(b)
 	for {
-		// The key-values, read in place while they follow one another.
-		if i := r.Offset(); i+1 < len(b) && b[i] == tagRangeKVs {
-			l, e := uint64(b[i+1]), i+2
-			if l >= 0x80 {
-				l, e = codec.VarintAt(b, i+1)
-			}
-			if e > 0 && l <= uint64(len(b)-e) {
-				end := e + int(l)
-				r.Seek(end)
-				var err error
-				if out.KVs, err = appendKeyValue(out.KVs, b[e:end:end], depth+1); err != nil {
-					return err
-				}
-				continue
-			}
+		var err error
+		if out.KVs, err = appendKeyValues(out.KVs, &r, b, tagRangeKVs, depth+1); err != nil {
+			return err
 		}
 		f, ok, err := r.Next()
 		if !ok || err != nil {
@@ -277,12 +259,9 @@ func decodeDeleteInto(out *DeleteResponse, b []byte, depth int) error {
 	out.PrevKVs = grow(out.PrevKVs, codec.Count(b, deletePrevKVs))
 	r := codec.NewReader(b)
 	for {
-		if s, ok := r.BytesField(tagDeletePrevKVs); ok {
-			var err error
-			if out.PrevKVs, err = appendKeyValue(out.PrevKVs, s, depth+1); err != nil {
-				return err
-			}
-			continue
+		var err error
+		if out.PrevKVs, err = appendKeyValues(out.PrevKVs, &r, b, tagDeletePrevKVs, depth+1); err != nil {
+			return err
 		}
 		f, ok, err := r.Next()
 		if !ok || err != nil {

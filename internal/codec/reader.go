@@ -50,7 +50,7 @@ type Reader struct {
 func NewReader(b []byte) Reader { return Reader{b: b} }
 
 // Offset is where the next field starts, and Seek moves there: a decoder
-// that reads a field itself (with VarintAt) seeks past it.
+// that reads a field itself (with BytesAt or VarintAt) seeks past it.
 func (r *Reader) Offset() int { return r.off }
 
 // Seek: see Offset.
@@ -181,30 +181,34 @@ func Depth(depth int) error {
 // decoder's fast reads stopped.
 func NewReaderAt(b []byte, off int) Reader { return Reader{b: b, off: off} }
 
-// Peek returns the next byte of the message, or 0 at its end (0 is the tag
-// of no valid field).
-func (r *Reader) Peek() byte {
-	if r.off < len(r.b) {
-		return r.b[r.off]
+// BytesAt reads the length-delimited field whose one-byte tag is at b[i]:
+// its bytes, aliasing b with their capacity clipped to their length, and
+// the offset after them; the offset is 0 when the field is not for a fast
+// read (its length is not a varint of at most 9 bytes, or runs past the
+// end of b).
+func BytesAt(b []byte, i int) ([]byte, int) {
+	if v, e := ShortBytesAt(b, i); e > 0 {
+		return v, e
 	}
-	return 0
+	l, e := VarintAt(b, i+1)
+	if e == 0 || l > uint64(len(b)-e) {
+		return nil, 0
+	}
+	end := e + int(l)
+	return b[e:end:end], end
 }
 
-// BytesField reads the next field as a length-delimited one with the
-// one-byte tag given, its bytes aliasing the input with their capacity
-// clipped to their length.
-func (r *Reader) BytesField(tag byte) ([]byte, bool) {
-	b := r.b[r.off:]
-	if len(b) < 2 || b[0] != tag {
-		return nil, false
+// ShortBytesAt is BytesAt for a length under 128, small enough to be
+// inlined in a decoder's loop; for any other field it returns an offset of
+// 0, and the decoder calls BytesAt.
+func ShortBytesAt(b []byte, i int) ([]byte, int) {
+	if i+1 < len(b) {
+		if l := int(b[i+1]); l < 0x80 && l <= len(b)-i-2 {
+			end := i + 2 + l
+			return b[i+2 : end : end], end
+		}
 	}
-	l, n := Uvarint(b[1:])
-	if n == 0 || l > uint64(len(b)-1-n) {
-		return nil, false
-	}
-	start, end := 1+n, 1+n+int(l)
-	r.off += end
-	return b[start:end:end], true
+	return nil, 0
 }
 
 // VarintAt reads a varint at b[off:] of at most 9 bytes: its value and

@@ -9,7 +9,8 @@ import (
 // FuzzFastReads checks the fast reads against protowire on any bytes:
 // Uvarint and VarintAt give ConsumeVarint's value and length whenever they
 // read one, Count counts what protowire's field by field reading
-// (countFrom) counts, and BytesField reads what Next reads.
+// (countFrom) counts, BytesAt reads what Next reads, and ShortBytesAt what
+// BytesAt reads whenever it reads anything.
 func FuzzFastReads(f *testing.F) {
 	f.Add([]byte{0x12, 0x02, 'a', 'b', 0x18, 0x01, 0x12, 0x00}, uint8(2))
 	f.Add([]byte{0x12, 0x80, 0x01}, uint8(2))
@@ -36,14 +37,21 @@ func FuzzFastReads(f *testing.F) {
 				t.Fatalf("Count(%x, %d) = %d, want %d", b, fn, got, want)
 			}
 		}
-		tag := byte(max(num&0x0f, 1))<<3 | byte(protowire.BytesType) // the fields decoders read fast: 1 to 15
-		fast := NewReader(b)
-		if got, ok := fast.BytesField(tag); ok {
-			slow := NewReader(b)
-			f, ok2, err := slow.Next()
-			if !ok2 || err != nil || f.Type != protowire.BytesType || byte(f.Num<<3|2) != tag ||
-				string(f.B) != string(got) || cap(got) != len(got) || fast.off != slow.off {
-				t.Fatalf("BytesField(%x, %#x) = %x at %d; Next: %+v, %v, %v at %d", b, tag, got, fast.off, f, ok2, err, slow.off)
+		// The fields decoders read fast: a bytes field numbered 1 to 15,
+		// its one-byte tag at the start.
+		if len(b) > 0 && b[0]&7 == byte(protowire.BytesType) && b[0] >= 1<<3 && b[0] < 0x80 {
+			if short, end := ShortBytesAt(b, 0); end > 0 {
+				if got, e := BytesAt(b, 0); e != end || string(got) != string(short) || cap(short) != len(short) {
+					t.Fatalf("ShortBytesAt(%x, 0) = %x, %d; BytesAt: %x, %d", b, short, end, got, e)
+				}
+			}
+			if got, end := BytesAt(b, 0); end > 0 {
+				slow := NewReader(b)
+				f, ok, err := slow.Next()
+				if !ok || err != nil || f.Type != protowire.BytesType || byte(f.Num<<3|2) != b[0] ||
+					string(f.B) != string(got) || cap(got) != len(got) || end != slow.off {
+					t.Fatalf("BytesAt(%x, 0) = %x, %d; Next: %+v, %v, %v at %d", b, got, end, f, ok, err, slow.off)
+				}
 			}
 		}
 	})
