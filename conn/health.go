@@ -150,18 +150,16 @@ func (h *health) takeOut(e *epHealth, cause error) {
 // out of rotation for cause and it looks cut off from a cluster that
 // serves: a probe found it without a leader, and the next one (a
 // ProbeInterval later, hence the half interval of slack below) still does,
-// while another endpoint is in rotation (has a leader). What it holds then is answered at
-// etcd's request timeout at best; closing fails it at once (see
-// rescue.go). Without the wait, a member in a brief election, whose calls
-// may well outlast it, would lose them; when no endpoint is in rotation the
-// whole cluster is electing or down, and there is nowhere better to go.
-// Once per time out.
+// while another endpoint is in rotation (has a leader). What it holds then
+// is answered at etcd's request timeout at best; closing fails it at once
+// (see rescue.go). Without the wait, a member in a brief election, whose
+// calls may well outlast it, would lose them; when no endpoint is in
+// rotation the whole cluster is electing or down, and there is nowhere
+// better to go. Once per time out.
 func (h *health) rescue(e *epHealth, cause error) {
-	if !errors.Is(cause, ErrNoLeader) || e.rescued.Load() || h.inRotation() == 0 ||
-		e.outAt.Load() > time.Now().Add(-h.c.cfg.ProbeInterval/2).UnixNano() {
-		return
-	}
-	if !e.rescued.CompareAndSwap(false, true) {
+	if !errors.Is(cause, ErrNoLeader) || h.inRotation() == 0 ||
+		e.outAt.Load() > time.Now().Add(-h.c.cfg.ProbeInterval/2).UnixNano() ||
+		!e.rescued.CompareAndSwap(false, true) {
 		return
 	}
 	if n := h.c.live.closeAll(e.addr); n > 0 {
