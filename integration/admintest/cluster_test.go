@@ -69,15 +69,7 @@ func TestClusterMembership(t *testing.T) {
 	if !added.Member.IsLearner || added.Member.ID == 0 || added.Member.Started() || len(added.Members) != 4 {
 		t.Fatalf("added %+v among %+v", added.Member, added.Members)
 	}
-	var initial []string
-	for _, m := range added.Members {
-		name := m.Name
-		if m.ID == added.Member.ID {
-			name = nm.Name
-		}
-		initial = append(initial, name+"="+m.PeerURLs[0])
-	}
-	if err := cl.Join(nm, strings.Join(initial, ",")); err != nil {
+	if err := cl.Join(nm, initialCluster(added, nm.Name)); err != nil {
 		t.Fatal(err)
 	}
 	st, err := maintenance.Status(ctx, c, maintenance.New().WithEndpoint(nm.Endpoint()))
@@ -253,15 +245,7 @@ func TestClusterVotingMember(t *testing.T) {
 	// Added but not started: it has no client URL, and Sync leaves it out.
 	syncTo("added, not started", synced3)
 
-	var initial []string
-	for _, m := range added.Members {
-		name := m.Name
-		if m.ID == added.Member.ID {
-			name = nm.Name
-		}
-		initial = append(initial, name+"="+m.PeerURLs[0])
-	}
-	if err := cl.Join(nm, strings.Join(initial, ",")); err != nil {
+	if err := cl.Join(nm, initialCluster(added, nm.Name)); err != nil {
 		t.Fatal(err)
 	}
 	st, err = maintenance.Status(ctx, admin, maintenance.New().WithEndpoint(nm.Endpoint()))
@@ -359,4 +343,19 @@ func TestSyncNoUsableMember(t *testing.T) {
 	if _, err := c.Put(ctx, kv.New().WithKey(k).WithValue("v")); err != nil {
 		t.Errorf("put after the refused Sync: %v", err)
 	}
+}
+
+// initialCluster is the --initial-cluster a member just added must start
+// with: every member's name and first peer URL, the new one (which has no
+// name yet) under name.
+func initialCluster(added *membership.AddResponse, name string) string {
+	var initial []string
+	for _, m := range added.Members {
+		n := m.Name
+		if m.ID == added.Member.ID {
+			n = name
+		}
+		initial = append(initial, n+"="+m.PeerURLs[0])
+	}
+	return strings.Join(initial, ",")
 }

@@ -3,6 +3,7 @@ package electiontest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -187,13 +188,7 @@ func TestCancelledCampaignLeavesNoKey(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("campaign behind a leader with a deadline: %v", err)
 	}
-	g, err := ca.Get(ctx, kv.New().WithKey(n+"/").WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(g.KVs) != 1 || string(g.KVs[0].Key) != a.Key().Key {
-		t.Fatalf("keys after the cancelled campaign: %v, want only the leader's %q", keys(g), a.Key().Key)
-	}
+	onlyLeaderKey(ctx, t, ca, n, a.Key().Key, "after the cancelled campaign")
 	// The session's lease is still alive: the key was deleted, not expired.
 	if ttlResp, err := lease.TimeToLive(ctx, ca, lease.ID(sb.ID()).WithKeys()); err != nil || len(ttlResp.Keys) != 0 {
 		t.Fatalf("b's lease: %+v, %v; want alive with no key", ttlResp, err)
@@ -312,6 +307,20 @@ func count(t *testing.T, c *conn.Conn, n string) int64 {
 	return g.Count
 }
 
+// onlyLeaderKey fails t unless the election n holds one key, the leader's
+// (leader), read on c: what a campaign that gave up must leave (when is
+// said in the failure).
+func onlyLeaderKey(ctx context.Context, t *testing.T, c *conn.Conn, n, leader, when string) {
+	t.Helper()
+	g, err := c.Get(ctx, kv.New().WithKey(n+"/").WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.KVs) != 1 || string(g.KVs[0].Key) != leader {
+		t.Fatalf("keys %s: %v, want only the leader's %q", when, keys(g), leader)
+	}
+}
+
 func keys(g *conn.GetResponse) []string {
 	if g == nil {
 		return nil
@@ -362,13 +371,7 @@ func TestCancelledAnywhere(t *testing.T) {
 		if errors.Is(err, conn.ErrUnknownOutcome) {
 			unknown++
 		}
-		g, err := ca.Get(ctx, kv.New().WithKey(n+"/").WithPrefix())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(g.KVs) != 1 || string(g.KVs[0].Key) != a.Key().Key {
-			t.Fatalf("after a campaign cancelled after %v: keys %v, want only the leader's", time.Duration(i)*250*time.Microsecond, keys(g))
-		}
+		onlyLeaderKey(ctx, t, ca, n, a.Key().Key, fmt.Sprintf("after a campaign cancelled after %v", time.Duration(i)*250*time.Microsecond))
 	}
 	t.Logf("%d of 40 cancelled campaigns had a create of unknown outcome", unknown)
 	if _, err := a.Resign(ctx); err != nil {

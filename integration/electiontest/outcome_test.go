@@ -3,6 +3,7 @@ package electiontest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -68,13 +69,7 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 		t.Fatalf("campaign whose create's answer was lost: %v, want conn.ErrUnknownOutcome", err)
 	}
 
-	g, err := c.Get(ctx, kv.New().WithKey(n+"/").WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(g.KVs) != 1 || string(g.KVs[0].Key) != a.Key().Key {
-		t.Fatalf("keys after the campaign: %v, want only the leader's %q (the candidate's was %q)", keys(g), a.Key().Key, mine)
-	}
+	onlyLeaderKey(ctx, t, c, n, a.Key().Key, fmt.Sprintf("after the campaign (the candidate's was %q)", mine))
 	if ttl, err := lease.TimeToLive(ctx, c, lease.ID(sb.ID()).WithKeys()); err != nil || ttl.TTL <= 0 || len(ttl.Keys) != 0 {
 		t.Fatalf("the candidate's lease: %+v, %v; want alive with no key", ttl, err)
 	}

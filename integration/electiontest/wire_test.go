@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/getcd/getcd/election"
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/internal/electionpb"
 )
 
@@ -245,15 +246,7 @@ func TestMethodNames(t *testing.T) {
 		"Resign": election.MethodResign,
 	}
 	desc := epb.Election_ServiceDesc
-	for _, m := range desc.Methods {
-		if got := "/" + desc.ServiceName + "/" + m.MethodName; want[m.MethodName] != got {
-			t.Errorf("%s: getcd calls %q, etcd serves %q", m.MethodName, want[m.MethodName], got)
-		}
-		delete(want, m.MethodName)
-	}
-	if len(want) > 0 {
-		t.Errorf("etcd serves no unary %v", want)
-	}
+	etcdtest.CheckUnaryMethods(t, desc, want)
 	if len(desc.Streams) != 1 || "/"+desc.ServiceName+"/"+desc.Streams[0].StreamName != election.MethodObserve ||
 		!desc.Streams[0].ServerStreams || desc.Streams[0].ClientStreams {
 		t.Errorf("streams %+v, want Observe, server streaming only", desc.Streams)

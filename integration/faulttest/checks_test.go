@@ -30,6 +30,19 @@ func validateHistory(lg *zap.Logger, name string, reports []report.ClientReport,
 	return runValidators(lg, name, validate.Config{ExpectRevisionUnique: true}, false, reports, persisted)
 }
 
+// validatorViolations is the violation, if any, of what runValidators
+// returned: its error and where the failing history was saved.
+func validatorViolations(path string, err error) []string {
+	if err == nil {
+		return nil
+	}
+	v := "etcd's validators: " + err.Error()
+	if path != "" {
+		v += " (history: " + path + ")"
+	}
+	return []string{v}
+}
+
 // runValidators runs etcd's validators with cfg and saves a failing
 // history as porcupine HTML named after name, returning its path: one that
 // is not linearizable, whose linearization search ran out of time

@@ -169,13 +169,7 @@ func TestCoalescedKill(t *testing.T) {
 	// ExpectRevisionUnique off, as for its own multi-put transactions.
 	path, err := runValidators(lg, "coalesced", validate.Config{ExpectRevisionUnique: false}, true, merged, persisted)
 	t.Logf("etcd's validators took %v", time.Since(vstart).Round(time.Millisecond))
-	if err != nil {
-		v := fmt.Sprintf("etcd's validators: %v", err)
-		if path != "" {
-			v += " (history: " + path + ")"
-		}
-		violations = append(violations, v)
-	}
+	violations = append(violations, validatorViolations(path, err)...)
 	sum.violations = len(violations)
 	sum.longestWait = time.Duration(r.rec.longest.Load())
 	t.Logf("%s", sum)

@@ -273,13 +273,7 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	violations = append(violations, v...)
 	violations = append(violations, checkAppliedOnce(persisted)...)
 	violations = append(violations, checkRevisionsMonotonic(reports)...)
-	if path, err := validateHistory(lg, name, reports, persisted); err != nil {
-		v := fmt.Sprintf("etcd's validators: %v", err)
-		if path != "" {
-			v += " (history: " + path + ")"
-		}
-		violations = append(violations, v)
-	}
+	violations = append(violations, validatorViolations(validateHistory(lg, name, reports, persisted))...)
 	sum.violations = len(violations)
 	sum.longestWait = time.Duration(r.rec.longest.Load())
 	sum.readsFailed = r.rec.readsFailed.Load()

@@ -135,23 +135,7 @@ func TestFencingPreventsLostUpdate(t *testing.T) {
 			staleWrite(ctx, t, guarded, counter, a, ca, va, b, cb)
 
 			// A's lock reports the loss once its session learns of it.
-			select {
-			case <-a.Done():
-			case <-ctx.Done():
-				t.Fatal("A's lock did not report the loss")
-			}
-			if err := a.Err(); !errors.Is(err, lock.ErrLost) || !errors.Is(err, lease.ErrLeaseLost) {
-				t.Errorf("A's Err: %v, want ErrLost and lease.ErrLeaseLost", err)
-			}
-			if err := a.Unlock(ctx); !errors.Is(err, lock.ErrLost) {
-				t.Errorf("A's Unlock: %v, want ErrLost", err)
-			}
-			if err := b.Unlock(ctx); err != nil {
-				t.Errorf("B's Unlock: %v", err)
-			}
-			if ks := keys(t, cb, lockName); len(ks) != 0 {
-				t.Errorf("keys left: %q", ks)
-			}
+			afterLoss(ctx, t, a, b, cb, lockName, lease.ErrLeaseLost)
 		})
 	}
 }
@@ -201,26 +185,37 @@ func TestFencingAfterExpiry(t *testing.T) {
 			staleWrite(ctx, t, guarded, counter, a, cw, va, b, cb)
 
 			p.Heal()
-			select {
-			case <-a.Done():
-			case <-ctx.Done():
-				t.Fatal("A's lock did not report the loss")
-			}
-			t.Logf("A's lock reported the loss %v after the cut", time.Since(cut).Round(time.Millisecond))
-			if err := a.Err(); !errors.Is(err, lock.ErrLost) || !errors.Is(err, lease.ErrExpired) {
-				t.Errorf("A's Err: %v, want ErrLost and lease.ErrExpired", err)
-			}
-			if err := a.Unlock(ctx); !errors.Is(err, lock.ErrLost) {
-				t.Errorf("A's Unlock: %v, want ErrLost", err)
-			}
-			if err := b.Unlock(ctx); err != nil {
-				t.Errorf("B's Unlock: %v", err)
-			}
-			if ks := keys(t, cb, lockName); len(ks) != 0 {
-				t.Errorf("keys left: %q", ks)
-			}
+			lost := afterLoss(ctx, t, a, b, cb, lockName, lease.ErrExpired)
+			t.Logf("A's lock reported the loss %v after the cut", lost.Sub(cut).Round(time.Millisecond))
 		})
 	}
+}
+
+// afterLoss ends a fencing control: it waits for A's lock to report its
+// loss, checks the loss matches lock.ErrLost and cause and that A's Unlock
+// says it was lost, releases B's lock, and checks that no key is left on
+// lockName. It returns when A's lock reported the loss.
+func afterLoss(ctx context.Context, t *testing.T, a, b *lock.Mutex, cb *conn.Conn, lockName string, cause error) time.Time {
+	t.Helper()
+	select {
+	case <-a.Done():
+	case <-ctx.Done():
+		t.Fatal("A's lock did not report the loss")
+	}
+	lost := time.Now()
+	if err := a.Err(); !errors.Is(err, lock.ErrLost) || !errors.Is(err, cause) {
+		t.Errorf("A's Err: %v, want ErrLost and %v", err, cause)
+	}
+	if err := a.Unlock(ctx); !errors.Is(err, lock.ErrLost) {
+		t.Errorf("A's Unlock: %v, want ErrLost", err)
+	}
+	if err := b.Unlock(ctx); err != nil {
+		t.Errorf("B's Unlock: %v", err)
+	}
+	if ks := keys(t, cb, lockName); len(ks) != 0 {
+		t.Errorf("keys left: %q", ks)
+	}
+	return lost
 }
 
 // staleWrite runs the end of a fencing control: B, the lock's holder now,

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
+	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/internal/lockpb"
 	"github.com/getcd/getcd/lock"
 )
@@ -78,15 +79,7 @@ func TestMethodNames(t *testing.T) {
 			lockpb.MethodLock, lockpb.MethodUnlock, lock.MethodLock, lock.MethodUnlock)
 	}
 	desc := v3lockpb.Lock_ServiceDesc
-	for _, m := range desc.Methods {
-		if got := "/" + desc.ServiceName + "/" + m.MethodName; want[m.MethodName] != got {
-			t.Errorf("%s: getcd calls %q, etcd serves %q", m.MethodName, want[m.MethodName], got)
-		}
-		delete(want, m.MethodName)
-	}
-	if len(want) > 0 {
-		t.Errorf("etcd serves no unary %v", want)
-	}
+	etcdtest.CheckUnaryMethods(t, desc, want)
 	if len(desc.Streams) != 0 {
 		t.Errorf("etcd's Lock service has streams %+v, getcd calls none", desc.Streams)
 	}
