@@ -3,8 +3,6 @@ package faulttest
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,29 +63,7 @@ func TestCoalescedKill(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var total atomic.Int64
-	for _, k := range clients {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k.step(callTimeout)
-				total.Add(1)
-			}
-		})
-	}
-	for deadline := time.Now().Add(30 * time.Second); total.Load() < minOpsBefore; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			close(stop)
-			wg.Wait()
-			t.Fatalf("only %d operations before the fault", total.Load())
-		}
-	}
+	ops, stop := startLoad(t, clients)
 
 	// Kill the member the coalescing connection is on, then the leader,
 	// each restarted a second later.
@@ -99,14 +75,14 @@ func TestCoalescedKill(t *testing.T) {
 		if victim < 0 {
 			victim = r.waitLeader()
 		}
-		before := total.Load()
+		before := ops()
 		r.cl.Members[victim].Kill()
 		r.faults++
 		time.Sleep(time.Second)
 		if err := r.cl.Members[victim].Restart(); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("killed %s: %d operations in the second it was down", r.cl.Members[victim].Name, total.Load()-before)
+		t.Logf("killed %s: %d operations in the second it was down", r.cl.Members[victim].Name, ops()-before)
 	}
 	// Then drop the answers of the member the connection is on for longer
 	// than a call's timeout: its batches are applied, and their writes end
@@ -122,8 +98,7 @@ func TestCoalescedKill(t *testing.T) {
 	}
 	r.waitLeader()
 	time.Sleep(500 * time.Millisecond) // traffic after recovery
-	close(stop)
-	wg.Wait()
+	stop()
 	stats := cc.CoalesceStats()
 
 	var violations []string

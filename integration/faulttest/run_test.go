@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,43 +181,12 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	}
 	r.ws = ws
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	total := 0
-	for _, k := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k.step(callTimeout)
-				mu.Lock()
-				total++
-				mu.Unlock()
-			}
-		}()
-	}
-	opsSoFar := func() int { mu.Lock(); defer mu.Unlock(); return total }
-	deadline := time.Now().Add(30 * time.Second)
-	for opsSoFar() < minOpsBefore {
-		if time.Now().After(deadline) {
-			close(stop)
-			wg.Wait()
-			t.Fatalf("only %d operations before the fault", opsSoFar())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	_, stop := startLoad(t, clients)
 
 	inject(r)
 
 	time.Sleep(500 * time.Millisecond) // traffic after recovery
-	close(stop)
-	wg.Wait()
+	stop()
 
 	var violations []string
 	// The last write must succeed once the cluster recovered.
@@ -402,4 +372,39 @@ func leftGoroutines(t *testing.T, before etcdtest.Goroutines) []string {
 	}
 	t.Logf("client goroutines left after every connection closed:\n\n%s", strings.Join(left, "\n\n"))
 	return []string{fmt.Sprintf("%d client goroutines left after every connection closed", len(left))}
+}
+
+// startLoad runs every client's calls, one at a time each, on goroutines
+// of their own, and returns once they have made minOpsBefore calls (the
+// test fails if that takes more than 30 s); ops counts the calls made so
+// far, and stop ends the calls and waits for them.
+func startLoad(t *testing.T, clients []*kvClient) (ops func() int64, stop func()) {
+	t.Helper()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var total atomic.Int64
+	for _, k := range clients {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				k.step(callTimeout)
+				total.Add(1)
+			}
+		})
+	}
+	stop = func() {
+		close(done)
+		wg.Wait()
+	}
+	for deadline := time.Now().Add(30 * time.Second); total.Load() < minOpsBefore; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatalf("only %d operations before the fault", total.Load())
+		}
+	}
+	return total.Load, stop
 }
