@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/getcd/getcd/conn"
+	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/integration/etcdtest"
 	"github.com/getcd/getcd/lock"
 )
@@ -32,6 +33,9 @@ func TestUnknownCreateLeavesNoKey(t *testing.T) {
 		done <- err
 	}()
 	ks := waitKeys(ctx, t, c, lockName, 1) // the create was applied
+	// Cut the connection before healing: an answer the server had not
+	// yet written when the key showed up would otherwise get through.
+	p.Cut()
 	p.Heal()
 	cancel()
 	err := <-done
@@ -62,10 +66,17 @@ func TestUnknownUnlock(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- m.Unlock(uctx) }()
 	waitKeys(ctx, t, c, lockName, 0) // the delete was applied
-	p.Heal()
+	// Unlock ends with its context, still cut off from any answer.
 	cancel()
 	if err := <-done; !errors.Is(err, conn.ErrUnknownOutcome) {
 		t.Fatalf("Unlock whose answer was lost: %v, want conn.ErrUnknownOutcome", err)
+	}
+	// The connection's byte stream is broken: replace it, and wait with a
+	// read (retried) until the client is on the new one.
+	p.Cut()
+	p.Heal()
+	if _, err := cp.Get(ctx, kv.New().WithKey(lockName)); err != nil {
+		t.Fatal(err)
 	}
 	if err := m.Err(); err != nil {
 		t.Fatalf("Err after an unknown Unlock: %v, want nil (still held as far as the handle knows)", err)
