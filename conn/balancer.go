@@ -64,11 +64,12 @@ type trackingCC struct {
 
 // subConn is what the picker knows of one SubConn.
 type subConn struct {
-	sc     balancer.SubConn
-	ep     *epHealth // nil without health
-	ready  atomic.Bool
-	done   func(balancer.DoneInfo) // reports failed calls to health; made once
-	doneKV func(balancer.DoneInfo) // done, and counts the end of a KV call
+	sc       balancer.SubConn
+	ep       *epHealth // nil without health
+	ready    atomic.Bool
+	done     func(balancer.DoneInfo) // reports failed calls to health; made once
+	doneKV   func(balancer.DoneInfo) // done, and counts the end of a KV call
+	doneHeld func(balancer.DoneInfo) // done, and counts the end of a held call
 }
 
 // newSubConn makes the picker's record of a SubConn to addr, with the Done
@@ -87,6 +88,12 @@ func newSubConn(h *health, addr string) *subConn {
 	}
 	entry.doneKV = func(di balancer.DoneInfo) {
 		e.kvDone()
+		if di.Err != nil {
+			h.observe(e, di.Err)
+		}
+	}
+	entry.doneHeld = func(di balancer.DoneInfo) {
+		e.held.Add(-1)
 		if di.Err != nil {
 			h.observe(e, di.Err)
 		}
@@ -202,9 +209,13 @@ func (p *rotationPicker) Pick(info balancer.PickInfo) (balancer.PickResult, erro
 		return r, nil
 	}
 	done := e.done
-	if isKV(info.FullMethodName) {
+	switch {
+	case isKV(info.FullMethodName):
 		e.ep.kvStarted()
 		done = e.doneKV
+	case isHeld(info.FullMethodName):
+		e.ep.held.Add(1)
+		done = e.doneHeld
 	}
 	if r.Done == nil {
 		r.Done = done
@@ -220,6 +231,21 @@ func (p *rotationPicker) Pick(info balancer.PickInfo) (balancer.PickResult, erro
 func isKV(method string) bool {
 	const prefix = "/etcdserverpb.KV/"
 	return len(method) > len(prefix) && method[:len(prefix)] == prefix
+}
+
+// isHeld says whether method is one of the calls a member holds for as long
+// as they last, and whose silence proves nothing (a watch without events, a
+// lock or a campaign waiting its turn): while one is open on a member that
+// has ended no KV call for a ProbeInterval, the member is probed (see
+// health).
+func isHeld(method string) bool {
+	switch method {
+	case "/etcdserverpb.Watch/Watch", "/etcdserverpb.Lease/LeaseKeepAlive",
+		"/v3electionpb.Election/Observe", "/v3electionpb.Election/Campaign",
+		"/v3lockpb.Lock/Lock":
+		return true
+	}
+	return false
 }
 
 func (p *rotationPicker) pickTarget(addr string) (balancer.PickResult, error) {

@@ -162,7 +162,11 @@
 // member out of rotation for its Status, and puts it back once it reports a
 // leader and neither alarm. A member that holds KV calls and has answered
 // none for a whole ProbeInterval is probed too, so that a member whose
-// callers all wait on it is found without waiting for etcd's timeout.
+// callers all wait on it is found without waiting for etcd's timeout; so
+// is a member that holds a watch, a lease keep-alive, or a server-side lock
+// or campaign, every ProbeInterval unless KV calls end there (such calls
+// are silent on a healthy member too, and etcd ends the streams of a
+// member without a leader only after several election timeouts).
 //
 // Taking a member out keeps new calls away; it does not free those the
 // member already holds. When the next probe, a ProbeInterval later, finds

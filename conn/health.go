@@ -21,11 +21,16 @@ const methodStatus = "/etcdserverpb.Maintenance/Status"
 // every ProbeInterval and puts it back when the member reports a leader
 // and neither alarm.
 //
-// The same goroutine probes suspects: members that have KV calls in flight
-// and have answered none for a whole ProbeInterval. A member cut off from
-// its peers holds the calls it accepted before it noticed (until etcd's
-// request timeout, seven seconds by default); when every caller waits
-// there, no new call arrives to be refused, and only a probe finds out.
+// The same goroutine probes suspects: members that have KV calls in flight,
+// or held calls open (watches, lease keep-alives, server-side locks and
+// campaigns: see isHeld), and have ended no KV call for a whole
+// ProbeInterval. A member cut off from its peers holds the calls it
+// accepted before it noticed (until etcd's request timeout, seven seconds
+// by default); when every caller waits there, no new call arrives to be
+// refused, and only a probe finds out. A held call is silent on a healthy
+// member too (a watch of a key nobody writes), and etcd ends streams
+// without a leader only after several election timeouts: a member that
+// holds streams is probed every ProbeInterval unless KV calls end there.
 type health struct {
 	c       *Conn
 	outNum  atomic.Int32 // endpoints out of rotation
@@ -41,6 +46,7 @@ type epHealth struct {
 	addr     string
 	out      atomic.Bool
 	inflight atomic.Int32 // KV calls picked and not done
+	held     atomic.Int32 // held calls (isHeld) picked and not done
 	lastDone atomic.Int64 // when a KV call last ended, in Unix nanoseconds
 	outAt    atomic.Int64 // when it last went out of rotation, in Unix nanoseconds
 	rescued  atomic.Bool  // its connections were closed since it went out (see rescue)
@@ -55,10 +61,10 @@ func (e *epHealth) kvDone() {
 	e.inflight.Add(-1)
 }
 
-// suspect says whether e has KV calls in flight and has ended none since
-// before.
+// suspect says whether e has KV calls in flight or held calls open, and
+// has ended no KV call since before.
 func (e *epHealth) suspect(before time.Time) bool {
-	return e.inflight.Load() > 0 && e.lastDone.Load() < before.UnixNano()
+	return (e.inflight.Load() > 0 || e.held.Load() > 0) && e.lastDone.Load() < before.UnixNano()
 }
 
 func newHealth(c *Conn) *health {
@@ -209,7 +215,7 @@ func (h *health) run() {
 }
 
 // probeAll probes, in parallel, every endpoint out of rotation and every
-// endpoint that has KV calls in flight and has ended none since before.
+// suspect (see suspect).
 func (h *health) probeAll(before time.Time) {
 	h.mu.Lock()
 	var probe []*epHealth

@@ -255,12 +255,12 @@ func TestRotationPicker(t *testing.T) {
 	}
 }
 
-// KV calls picked and not done make a member suspect once it has ended none
-// for a while; other calls (streams) do not.
+// KV calls picked and not done make a member suspect once it has ended no
+// KV call for a while; so do held calls (a watch); other calls do not.
 func TestSuspect(t *testing.T) {
 	p, _, scs := newTestPicker()
 	var picked []balancer.PickResult
-	for _, m := range []string{"/etcdserverpb.Watch/Watch", MethodRange, MethodPut, MethodRange} {
+	for _, m := range []string{"/etcdserverpb.Watch/Watch", MethodRange, MethodPut, MethodRange, methodStatus, "/etcdserverpb.Maintenance/Snapshot"} {
 		r, err := p.Pick(balancer.PickInfo{FullMethodName: m, Ctx: context.Background()})
 		if err != nil {
 			t.Fatal(err)
@@ -268,27 +268,41 @@ func TestSuspect(t *testing.T) {
 		picked = append(picked, r)
 	}
 	later := time.Now().Add(time.Second)
-	var suspects []string
-	for _, n := range []string{"a", "b", "c"} {
-		if scs[n].ep.suspect(later) {
-			suspects = append(suspects, n)
+	suspects := func() []string {
+		var out []string
+		for _, n := range []string{"a", "b", "c"} {
+			if scs[n].ep.suspect(later) {
+				out = append(out, n)
+			}
 		}
+		return out
 	}
-	// The round robin began at b: the watch went to b, the KV calls to c, a, b.
-	if !slices.Equal(suspects, []string{"a", "b", "c"}) {
-		t.Errorf("suspects %v with a KV call in flight on each", suspects)
+	// The round robin began at b: the watch went to b, the KV calls to c,
+	// a, b, the status and the snapshot to c and a.
+	if got := suspects(); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("suspects %v with a KV call in flight on each", got)
 	}
-	for _, r := range picked[1:] {
+	for _, r := range picked[1:4] {
 		r.Done(balancer.DoneInfo{})
 	}
 	for _, n := range []string{"a", "b", "c"} {
-		if scs[n].ep.suspect(later) || scs[n].ep.inflight.Load() != 0 {
-			t.Errorf("%s suspect (%d in flight) with no KV call in flight", n, scs[n].ep.inflight.Load())
+		if n := scs[n].ep.inflight.Load(); n != 0 {
+			t.Errorf("%d KV calls in flight after they all ended", n)
 		}
 	}
+	// Their ends were just now: nobody is suspect until later.
+	if sc := scs["b"].ep; !sc.suspect(later) || sc.suspect(time.Now().Add(-time.Second)) {
+		t.Errorf("b holds a watch: suspect(later) %v, suspect(a second ago) %v; want true, false", sc.suspect(later), sc.suspect(time.Now().Add(-time.Second)))
+	}
+	if got := suspects(); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("suspects %v, want b only (its watch; the status and the snapshot on c and a are neither KV nor held)", got)
+	}
 	picked[0].Done(balancer.DoneInfo{})
-	if n := scs["b"].ep.inflight.Load(); n != 0 {
-		t.Errorf("the end of a stream changed b's count of KV calls to %d", n)
+	if got := suspects(); len(got) != 0 || scs["b"].ep.held.Load() != 0 || scs["b"].ep.inflight.Load() != 0 {
+		t.Errorf("after the watch ended: suspects %v, b holds %d, has %d KV calls", got, scs["b"].ep.held.Load(), scs["b"].ep.inflight.Load())
+	}
+	for _, r := range picked[4:] {
+		r.Done(balancer.DoneInfo{})
 	}
 }
 
