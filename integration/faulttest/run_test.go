@@ -15,6 +15,8 @@ import (
 	"go.etcd.io/etcd/tests/v3/robustness/model"
 	"go.etcd.io/etcd/tests/v3/robustness/report"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/stats"
 
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/integration/etcdtest"
@@ -55,8 +57,10 @@ type run struct {
 	ws        []*watcher
 	extra     []*kvClient     // clients a scenario adds; their histories are checked too
 	leases    []*lease.Handle // leases a scenario keeps alive; checked with the others
-	notes     []string        // violations a scenario found itself
-	mu        sync.Mutex
+	// leaseStream knows the endpoint of the kept-alive leases' stream.
+	leaseStream streamEndpoint
+	notes       []string // violations a scenario found itself
+	mu          sync.Mutex
 }
 
 func (r *run) violation(format string, args ...any) {
@@ -82,10 +86,10 @@ func (s summary) String() string {
 		s.name, s.ops, s.failed, s.unknown, s.events, s.faults, s.leasesLost, s.leasesChecked, s.violations, s.longestWait.Round(time.Millisecond))
 }
 
-func newConn(t *testing.T, eps []string) *conn.Conn {
+func newConn(t *testing.T, eps []string, opts ...grpc.DialOption) *conn.Conn {
 	t.Helper()
 	c, err := conn.New(context.Background(), conn.Config{Endpoints: eps, DialTimeout: 5 * time.Second,
-		KeepAliveTime: 5 * time.Second, KeepAliveTimeout: 2 * time.Second})
+		KeepAliveTime: 5 * time.Second, KeepAliveTimeout: 2 * time.Second, DialOptions: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,8 +149,10 @@ func scenario(t *testing.T, name string, start func(*testing.T) *cluster, inject
 	r := &run{t: t, cl: cl, rec: newRecorder()}
 	r.admin = open()
 
-	// Kept-alive leases, on a connection of their own.
-	lc := open()
+	// Kept-alive leases, on a connection of their own, whose keep-alive
+	// stream's endpoint is known.
+	lc := newConn(t, cl.Endpoints(), grpc.WithStatsHandler(&r.leaseStream))
+	conns = append(conns, lc)
 	var handles []*lease.Handle
 	for range keptLeases {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -407,4 +413,32 @@ func startLoad(t *testing.T, clients []*kvClient) (ops func() int64, stop func()
 		}
 	}
 	return total.Load, stop
+}
+
+// streamEndpoint is a gRPC stats handler that remembers the endpoint the
+// last lease keep-alive stream of its connection was opened on.
+type streamEndpoint struct {
+	mu   sync.Mutex
+	addr string
+}
+
+func (h *streamEndpoint) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (h *streamEndpoint) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (h *streamEndpoint) HandleConn(context.Context, stats.ConnStats) {}
+func (h *streamEndpoint) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if oh, ok := s.(*stats.OutHeader); ok && oh.Client && oh.FullMethod == "/etcdserverpb.Lease/LeaseKeepAlive" && oh.RemoteAddr != nil {
+		h.mu.Lock()
+		h.addr = oh.RemoteAddr.String()
+		h.mu.Unlock()
+	}
+}
+
+// endpoint returns the endpoint of the last keep-alive stream ("" before
+// the first).
+func (h *streamEndpoint) endpoint() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.addr
 }

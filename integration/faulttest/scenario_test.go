@@ -3,6 +3,7 @@ package faulttest
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -215,16 +216,29 @@ func moveLeaderDefrag(r *run) {
 	}
 }
 
-// 2: kill the member the first watcher's stream is on, and restart it.
+// 2: kill the member the first watcher's stream is on and the member the
+// kept-alive leases' stream is on, one after the other when they differ,
+// restarting each.
 func killStreamMember(r *run) {
-	id := r.ws[0].member.Load()
+	watchID := r.ws[0].member.Load()
+	leaseAt := r.leaseStream.endpoint()
+	var victims []*node
 	for _, m := range r.cl.Members {
 		mid, err := m.ID()
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		if mid != id {
-			continue
+		if mid == watchID || m.Endpoint() == leaseAt {
+			victims = append(victims, m)
+		}
+	}
+	if !slices.ContainsFunc(victims, func(m *node) bool { return m.Endpoint() == leaseAt }) ||
+		!slices.ContainsFunc(victims, func(m *node) bool { id, _ := m.ID(); return id == watchID }) {
+		r.t.Fatalf("the watch stream's member %x or the keep-alive stream's endpoint %q is not a member's", watchID, leaseAt)
+	}
+	for i, m := range victims {
+		if i > 0 {
+			r.waitLeader()
 		}
 		m.Kill()
 		r.faults++
@@ -232,9 +246,7 @@ func killStreamMember(r *run) {
 		if err := m.Restart(); err != nil {
 			r.t.Fatal(err)
 		}
-		return
 	}
-	r.t.Fatalf("no member has the watch stream's ID %x", id)
 }
 
 // 9: calls whose contexts end at random while in flight, then a
