@@ -164,7 +164,8 @@
 // none for a whole ProbeInterval is probed too, so that a member whose
 // callers all wait on it is found without waiting for etcd's timeout; so
 // is a member that holds a watch, a lease keep-alive, or a server-side lock
-// or campaign, every ProbeInterval unless KV calls end there (such calls
+// or campaign, every ProbeInterval unless KV calls end there or it is the
+// connection's only endpoint (such calls
 // are silent on a healthy member too, and etcd ends the streams of a
 // member without a leader only after several election timeouts).
 //

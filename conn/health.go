@@ -30,7 +30,8 @@ const methodStatus = "/etcdserverpb.Maintenance/Status"
 // refused, and only a probe finds out. A held call is silent on a healthy
 // member too (a watch of a key nobody writes), and etcd ends streams
 // without a leader only after several election timeouts: a member that
-// holds streams is probed every ProbeInterval unless KV calls end there.
+// holds streams is probed every ProbeInterval unless KV calls end there
+// or it is the connection's only endpoint.
 type health struct {
 	c       *Conn
 	outNum  atomic.Int32 // endpoints out of rotation
@@ -61,10 +62,12 @@ func (e *epHealth) kvDone() {
 	e.inflight.Add(-1)
 }
 
-// suspect says whether e has KV calls in flight or held calls open, and
+// suspect says whether e has KV calls in flight, or held calls open while
+// there are other endpoints (alone, a member holding streams has nowhere
+// to send them, and probing it would only cost a call every interval), and
 // has ended no KV call since before.
-func (e *epHealth) suspect(before time.Time) bool {
-	return (e.inflight.Load() > 0 || e.held.Load() > 0) && e.lastDone.Load() < before.UnixNano()
+func (e *epHealth) suspect(before time.Time, alone bool) bool {
+	return (e.inflight.Load() > 0 || (e.held.Load() > 0 && !alone)) && e.lastDone.Load() < before.UnixNano()
 }
 
 func newHealth(c *Conn) *health {
@@ -220,7 +223,7 @@ func (h *health) probeAll(before time.Time) {
 	h.mu.Lock()
 	var probe []*epHealth
 	for _, e := range h.eps {
-		if e.out.Load() || e.suspect(before) {
+		if e.out.Load() || e.suspect(before, len(h.eps) == 1) {
 			probe = append(probe, e)
 		}
 	}

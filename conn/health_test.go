@@ -271,7 +271,7 @@ func TestSuspect(t *testing.T) {
 	suspects := func() []string {
 		var out []string
 		for _, n := range []string{"a", "b", "c"} {
-			if scs[n].ep.suspect(later) {
+			if scs[n].ep.suspect(later, false) {
 				out = append(out, n)
 			}
 		}
@@ -291,11 +291,14 @@ func TestSuspect(t *testing.T) {
 		}
 	}
 	// Their ends were just now: nobody is suspect until later.
-	if sc := scs["b"].ep; !sc.suspect(later) || sc.suspect(time.Now().Add(-time.Second)) {
-		t.Errorf("b holds a watch: suspect(later) %v, suspect(a second ago) %v; want true, false", sc.suspect(later), sc.suspect(time.Now().Add(-time.Second)))
+	if sc := scs["b"].ep; !sc.suspect(later, false) || sc.suspect(time.Now().Add(-time.Second), false) {
+		t.Errorf("b holds a watch: suspect(later) %v, suspect(a second ago) %v; want true, false", sc.suspect(later, false), sc.suspect(time.Now().Add(-time.Second), false))
 	}
 	if got := suspects(); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("suspects %v, want b only (its watch; the status and the snapshot on c and a are neither KV nor held)", got)
+	}
+	if scs["b"].ep.suspect(later, true) {
+		t.Error("b suspect for its watch alone while it is the only endpoint")
 	}
 	picked[0].Done(balancer.DoneInfo{})
 	if got := suspects(); len(got) != 0 || scs["b"].ep.held.Load() != 0 || scs["b"].ep.inflight.Load() != 0 {
