@@ -165,9 +165,11 @@
 // callers all wait on it is found without waiting for etcd's timeout; so
 // is a member that holds a watch, a lease keep-alive, or a server-side lock
 // or campaign, every ProbeInterval unless KV calls end there or it is the
-// connection's only endpoint (such calls
-// are silent on a healthy member too, and etcd ends the streams of a
-// member without a leader only after several election timeouts).
+// connection's only endpoint (such calls are silent on a healthy member
+// too, and etcd ends the streams of a member without a leader only after
+// three election timeouts). That costs one Status call per interval per
+// member holding streams on a connection without KV traffic; a longer
+// ProbeInterval makes it rarer, DisableRotation turns it off.
 //
 // Taking a member out keeps new calls away; it does not free those the
 // member already holds. When the next probe, a ProbeInterval later, finds
