@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 
@@ -35,7 +36,8 @@ func (r Request) checkID(req string) error {
 
 // checkPeerURLs requires at least one peer URL and rejects the URLs etcd
 // rejects: a scheme other than http, https, unix or unixs, and for http and
-// https an address without a port or with a path.
+// https an address without a port or with a path; and URLs that are not
+// valid UTF-8, which cannot be sent.
 func (r Request) checkPeerURLs(req string) error {
 	if len(r.peerURLs) == 0 {
 		return invalid(req, "peer_urls", "at least one peer URL is required (WithPeerURLs)")
@@ -44,6 +46,13 @@ func (r Request) checkPeerURLs(req string) error {
 		field := "peer_urls[" + strconv.Itoa(i) + "]"
 		if strings.TrimSpace(s) == "" {
 			return invalid(req, field, "empty peer URL")
+		}
+		// Peer URLs are protobuf strings, which must be UTF-8: gRPC would
+		// refuse to encode the request only once a stream to a member
+		// exists, and the write would then report an unknown outcome
+		// although nothing was sent.
+		if !utf8.ValidString(s) {
+			return invalid(req, field, strconv.Quote(s)+": not valid UTF-8")
 		}
 		u, err := url.Parse(strings.TrimSpace(s))
 		if err != nil {

@@ -90,6 +90,11 @@ func TestInvalid(t *testing.T) {
 		{"update as learner", "update", membership.New().WithID(1).WithPeerURLs(peer).AsLearner(), "is_learner"},
 		{"remove linearizable", "remove", membership.New().WithID(1).WithLinearizable(), "linearizable"},
 		{"negative timeout", "list", membership.New().WithTimeout(-time.Second), "timeout"},
+		// Not UTF-8: gRPC cannot encode these protobuf strings, and would
+		// fail only after picking a member, as a write of unknown outcome.
+		{"add with a host not in UTF-8", "add", membership.New().WithPeerURLs(peer, "http://h\xff:2380"), "peer_urls[1]"},
+		{"add unix not in UTF-8", "add", membership.New().WithPeerURLs("unix://s\xc3"), "peer_urls[0]"},
+		{"update not in UTF-8", "update", membership.New().WithID(1).WithPeerURLs("https://\xe9t\xe9:2380"), "peer_urls[0]"},
 	} {
 		m, err := compile(tc.req, tc.call)
 		var fe *kv.FieldError

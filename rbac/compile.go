@@ -1,6 +1,8 @@
 package rbac
 
 import (
+	"unicode/utf8"
+
 	"go.etcd.io/etcd/api/v3/authpb"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 
@@ -9,14 +11,29 @@ import (
 
 func invalid(req, field, reason string) error { return errs.Field("rbac", req, field, reason) }
 
-// check rejects options the call does not use, a negative timeout, and a
-// missing or empty user or role name where the call needs one.
+const notUTF8 = "not valid UTF-8; etcd's user names, role names and passwords are UTF-8 strings"
+
+// check rejects options the call does not use, a negative timeout, a
+// missing or empty user or role name where the call needs one, and a name
+// or password that is not valid UTF-8.
 func (r Request) check(req string, allowed option, needs option) error {
 	if extra := r.set &^ (allowed | optTimeout); extra != 0 {
 		return invalid(req, extra.field(), "not used by "+req)
 	}
 	if r.timeout < 0 {
 		return invalid(req, "timeout", "must not be negative, got "+r.timeout.String())
+	}
+	// etcd's names and passwords are protobuf strings, which must be UTF-8:
+	// gRPC would refuse to encode the request only once a stream to a
+	// member exists, and a write would then report an unknown outcome
+	// although nothing was sent.
+	switch {
+	case r.set.has(optUser) && !utf8.ValidString(r.user):
+		return invalid(req, "name", notUTF8)
+	case r.set.has(optRole) && !utf8.ValidString(r.role):
+		return invalid(req, "role", notUTF8)
+	case r.set.has(optPassword) && !utf8.ValidString(r.password):
+		return invalid(req, "password", notUTF8)
 	}
 	if needs.has(optUser) && r.user == "" {
 		return invalid(req, "name", "a user name is required (WithUser)")

@@ -164,6 +164,15 @@ func TestInvalid(t *testing.T) {
 		{"all with a key", "role_grant_permission", role.WithPermission(rbac.Read.WithKey("a").WithAll()), "permission.key"},
 		{"revoke a malformed range", "role_revoke_permission", role.WithPermission(rbac.Read.WithKey("b").WithRangeEnd("a")), "permission.range_end"},
 		{"negative timeout", "auth_status", rbac.New().WithTimeout(-time.Second), "timeout"},
+		// Not UTF-8: gRPC cannot encode these protobuf strings, and would
+		// fail only after picking a member, as a write of unknown outcome.
+		{"add user named in Latin-1", "user_add", rbac.New().WithUser("j\xfcrgen").WithPassword("pw"), "name"},
+		{"add user with a Latin-1 password", "user_add", u.WithPassword("gr\xfcn"), "password"},
+		{"change to a Latin-1 password", "user_change_password", u.WithPassword("\xff"), "password"},
+		{"delete a user not in UTF-8", "user_delete", rbac.New().WithUser("\xc3"), "name"},
+		{"add role not in UTF-8", "role_add", rbac.New().WithRole("r\xff"), "role"},
+		{"grant role not in UTF-8", "user_grant_role", u.WithRole("r\xff"), "role"},
+		{"grant permission to a role not in UTF-8", "role_grant_permission", rbac.New().WithRole("\x80").WithPermission(rbac.Read.WithKey("k")), "role"},
 	} {
 		m, err := compile(tc.req, tc.call)
 		var fe *kv.FieldError

@@ -102,6 +102,12 @@ func TestMemberBadInput(t *testing.T) {
 			_, err := membership.Update(ctx, c, membership.New().WithID(before.Members[0].ID).WithPeerURLs("http://127.0.0.1:1", ""))
 			return err
 		}, "peer_urls[1]"},
+		// Once gRPC picked a member it cannot encode a string that is
+		// not UTF-8; that failure was a write of unknown outcome.
+		{"add with a peer URL not in UTF-8", func() error {
+			_, err := membership.Add(ctx, c, membership.New().WithPeerURLs("http://h\xff:2380"))
+			return err
+		}, "peer_urls[0]"},
 		{"remove without an ID", func() error { _, err := membership.Remove(ctx, c, membership.New()); return err }, "id"},
 		{"promote ID 0", func() error { _, err := membership.Promote(ctx, c, membership.New().WithID(0)); return err }, "id"},
 	} {
