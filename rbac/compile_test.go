@@ -216,6 +216,31 @@ func TestResolveRoundTrip(t *testing.T) {
 	}
 }
 
+// GetRole("root") lists etcd's built-in permission of the root role, the
+// empty key to "\x00" (every key), which etcd refuses in a grant. Its
+// builder is every key, so it can be granted to another role.
+func TestRootPermission(t *testing.T) {
+	root := rbac.KeyPermission{Access: rbac.ReadWrite, Key: nil, RangeEnd: []byte{0}}
+	got, err := root.Permission().Resolve()
+	if err != nil {
+		t.Fatalf("the root role's permission %+v: %v", root, err)
+	}
+	want, err := rbac.ReadWrite.WithAll().Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("the root role's permission resolves to (-every key +got):\n%s", d)
+	}
+	m, err := compile(rbac.New().WithRole("admin").WithPermission(root.Permission()), "role_grant_permission")
+	if err != nil {
+		t.Fatalf("granting the root role's permission: %v", err)
+	}
+	if p := m.(*pb.AuthRoleGrantPermissionRequest).Perm; string(p.Key) != "\x00" || string(p.RangeEnd) != "\x00" {
+		t.Errorf("granting the root role's permission sends %q to %q, want every key (\"\\x00\" to \"\\x00\")", p.Key, p.RangeEnd)
+	}
+}
+
 // The request's String never shows the password.
 func TestStringHidesPassword(t *testing.T) {
 	r := rbac.On("main").WithUser("alice").WithPassword("s3cret")

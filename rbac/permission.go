@@ -167,8 +167,13 @@ type KeyPermission struct {
 }
 
 // Permission returns a builder for the same keys and access, for
-// RevokePermission or to grant the same range to another role.
+// RevokePermission or to grant the same range to another role. The root
+// role's permission, which etcd lists as the empty key to "\x00", is every
+// key (WithAll).
 func (k KeyPermission) Permission() Permission {
+	if len(k.Key) == 0 && string(k.RangeEnd) == "\x00" {
+		return k.Access.WithAll()
+	}
 	p := k.Access.WithKey(string(k.Key))
 	if len(k.RangeEnd) > 0 {
 		p = p.WithRangeEnd(string(k.RangeEnd))
