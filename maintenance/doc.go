@@ -30,8 +30,9 @@
 // table refreshed every second dials (and, with auth, authenticates) once
 // per member, not once per call. The endpoint need not be one of the
 // connection's endpoints. Opening it waits for the endpoint to become
-// ready up to the configuration's DialTimeout and the call's context; an
-// endpoint that cannot be reached fails the call with conn.ErrUnavailable.
+// ready up to the configuration's DialTimeout, the call's context and its
+// WithTimeout, which bounds the whole call, opening included; an endpoint
+// that cannot be reached fails the call with conn.ErrUnavailable.
 // Closing the connection closes these connections too.
 //
 // # Snapshots

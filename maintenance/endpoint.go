@@ -22,6 +22,9 @@ var errPoolClosed = fmt.Errorf("maintenance: per-endpoint connection: %w", conn.
 // endpoint alone, and otherwise a connection to that endpoint alone that c
 // opens on first use (with c's TLS, credentials, limits and dial options)
 // and keeps until c is closed: one per distinct endpoint asked for.
+//
+// ctx must already carry r's timeout (withTimeout), so that opening the
+// connection counts against it.
 func on(ctx context.Context, c *conn.Conn, r Request) (*conn.Conn, string, error) {
 	if !r.set.has(optEndpoint) {
 		return c, "", nil
@@ -49,6 +52,17 @@ func dialed(ctx context.Context, c *conn.Conn, raw, addr string) (*conn.Conn, er
 		return nil, err
 	}
 	return p.get(ctx, raw, addr)
+}
+
+// withTimeout bounds ctx by r's own timeout, if any, for the whole of a
+// call that may first open a per-endpoint connection or look for the
+// leader: the earlier deadline wins. The unary calls it makes apply the
+// timeout again, which changes nothing.
+func withTimeout(ctx context.Context, r Request) (context.Context, context.CancelFunc) {
+	if r.timeout > 0 {
+		return context.WithTimeout(ctx, r.timeout)
+	}
+	return ctx, func() {}
 }
 
 type poolKey struct{}

@@ -34,6 +34,8 @@ func HashKV(ctx context.Context, c *conn.Conn, r Request) (*HashKVResponse, erro
 	if err := r.check("hash_kv", hashKVOpts); err != nil {
 		return nil, err
 	}
+	ctx, cancel := withTimeout(ctx, r)
+	defer cancel()
 	tc, ep, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
@@ -53,6 +55,8 @@ func Hash(ctx context.Context, c *conn.Conn, r Request) (*HashResponse, error) {
 	if err := r.check("hash", perEndpointOpts); err != nil {
 		return nil, err
 	}
+	ctx, cancel := withTimeout(ctx, r)
+	defer cancel()
 	tc, ep, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err

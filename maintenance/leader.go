@@ -30,6 +30,8 @@ func MoveLeader(ctx context.Context, c *conn.Conn, r Request) (*Response, error)
 	if !r.set.has(optTarget) || r.target == 0 {
 		return nil, invalid(req, "target_id", "the member to lead is required (WithTarget); 0 is no member")
 	}
+	ctx, cancel := withTimeout(ctx, r)
+	defer cancel()
 	tc, ep, err := leaderConn(ctx, c, r)
 	if err != nil {
 		return nil, err

@@ -67,14 +67,11 @@ func Snapshot(ctx context.Context, c *conn.Conn, r Request) (*SnapshotResponse, 
 	case !r.set.has(optWriter) && !r.set.has(optFile):
 		return nil, invalid(req, "writer", "where to write the snapshot is required (WithWriter or WithFile)")
 	}
+	ctx, cancel := withTimeout(ctx, r)
+	defer cancel()
 	tc, ep, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
-	}
-	if r.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.timeout)
-		defer cancel()
 	}
 	if r.set.has(optFile) {
 		return snapshotFile(ctx, tc, r, ep)

@@ -64,6 +64,8 @@ func Status(ctx context.Context, c *conn.Conn, r Request) (*StatusResponse, erro
 	if err := r.check("status", perEndpointOpts); err != nil {
 		return nil, err
 	}
+	ctx, cancel := withTimeout(ctx, r)
+	defer cancel()
 	tc, ep, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
@@ -102,6 +104,8 @@ func Defragment(ctx context.Context, c *conn.Conn, r Request) (*Response, error)
 	if err := r.check("defragment", perEndpointOpts); err != nil {
 		return nil, err
 	}
+	ctx, cancel := withTimeout(ctx, r)
+	defer cancel()
 	tc, ep, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,9 @@
 package admintest
 
 import (
+	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -108,6 +110,42 @@ func TestChosenEndpointUnreachable(t *testing.T) {
 	}
 	if _, err := maintenance.Status(ctx, c, maintenance.New()); err != nil {
 		t.Errorf("the connection itself: %v", err)
+	}
+}
+
+// WithTimeout bounds the whole call, opening the connection to the chosen
+// endpoint included: with a DialTimeout far above it, a call to an
+// endpoint that does not answer ends by its own timeout, long before the
+// caller's context.
+func TestChosenEndpointTimeout(t *testing.T) {
+	c := open(t, conn.Config{DialTimeout: time.Hour})
+	ctx := testCtx(t)
+	dead := etcdtest.DeadEndpoint(t)
+	var buf bytes.Buffer
+	for name, call := range map[string]func(maintenance.Request) error{
+		"status":     func(r maintenance.Request) error { _, err := maintenance.Status(ctx, c, r); return err },
+		"defragment": func(r maintenance.Request) error { _, err := maintenance.Defragment(ctx, c, r); return err },
+		"hash_kv":    func(r maintenance.Request) error { _, err := maintenance.HashKV(ctx, c, r); return err },
+		"hash":       func(r maintenance.Request) error { _, err := maintenance.Hash(ctx, c, r); return err },
+		"move_leader": func(r maintenance.Request) error {
+			_, err := maintenance.MoveLeader(ctx, c, r.WithTarget(1))
+			return err
+		},
+		"snapshot": func(r maintenance.Request) error {
+			_, err := maintenance.Snapshot(ctx, c, r.WithWriter(&buf))
+			return err
+		},
+	} {
+		err := call(maintenance.New().WithEndpoint(dead).WithTimeout(200 * time.Millisecond))
+		if ctx.Err() != nil {
+			t.Fatalf("%s: the call outlived the test's context: %v", name, err)
+		}
+		if !errors.Is(err, conn.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s to an endpoint that does not answer: %v, want conn.ErrUnavailable and context.DeadlineExceeded", name, err)
+		}
+	}
+	if buf.Len() != 0 {
+		t.Errorf("the snapshot wrote %d bytes", buf.Len())
 	}
 }
 
