@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -78,6 +79,10 @@ func TestInvalid(t *testing.T) {
 		{"disarm unknown type", "alarm_disarm", m.WithAlarm(1, 7), "alarm"},
 		{"disarm all with an alarm", "alarm_disarm_all", m.WithAlarm(1, maintenance.AlarmNoSpace), "alarm"},
 		{"move leader without target", "move_leader", m, "target_id"},
+		// The file would be renamed onto a directory only after the whole
+		// snapshot arrived, and fail then.
+		{"snapshot to a directory", "snapshot", m.WithFile(os.TempDir()), "file"},
+		{"snapshot to a path ending in a separator", "snapshot", m.WithFile("backups" + string(os.PathSeparator)), "file"},
 		{"move leader to 0", "move_leader", m.WithTarget(0), "target_id"},
 		{"move leader with a revision", "move_leader", m.WithTarget(1).WithRev(2), "revision"},
 		{"validate without version", "downgrade_validate", m, "version"},

@@ -98,7 +98,8 @@ func (r Request) WithWriter(w io.Writer) Request { r.w = w; r.set |= optWriter; 
 
 // WithFile makes Snapshot write the snapshot to the file at path, which
 // appears (replacing any file there) only once the whole snapshot arrived
-// and its checksum matched; on error no file is left behind.
+// and its checksum matched; on error no file is left behind. A path that
+// names a directory is invalid.
 func (r Request) WithFile(path string) Request { r.file = path; r.set |= optFile; return r }
 
 // WithProgress has Snapshot call f after each chunk it wrote, on the

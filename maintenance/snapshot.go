@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/grpc"
@@ -62,6 +63,9 @@ func Snapshot(ctx context.Context, c *conn.Conn, r Request) (*SnapshotResponse, 
 		return nil, invalid(req, "writer", "WithWriter and WithFile are mutually exclusive")
 	case r.set.has(optFile) && r.file == "":
 		return nil, invalid(req, "file", "empty file path")
+	case r.set.has(optFile) && isDir(r.file):
+		// The snapshot could not be renamed onto it once it had arrived.
+		return nil, invalid(req, "file", strconv.Quote(r.file)+" is a directory; name the snapshot file")
 	case r.set.has(optWriter) && r.w == nil:
 		return nil, invalid(req, "writer", "nil writer")
 	case !r.set.has(optWriter) && !r.set.has(optFile):
@@ -77,6 +81,16 @@ func Snapshot(ctx context.Context, c *conn.Conn, r Request) (*SnapshotResponse, 
 		return snapshotFile(ctx, tc, r, ep)
 	}
 	return snapshot(ctx, tc, r, ep, r.w)
+}
+
+// isDir says whether path names a directory: it ends with a separator, or
+// it is an existing directory.
+func isDir(path string) bool {
+	if os.IsPathSeparator(path[len(path)-1]) {
+		return true
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // snapshot runs the stream into w.
