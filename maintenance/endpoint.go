@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 
+	"google.golang.org/grpc/status"
+
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/internal/connx"
 )
@@ -51,7 +53,7 @@ func dialed(ctx context.Context, c *conn.Conn, raw, addr string) (*conn.Conn, er
 	if err != nil {
 		return nil, err
 	}
-	return p.get(ctx, raw, addr)
+	return p.get(ctx, x, raw, addr)
 }
 
 // withTimeout bounds ctx by r's own timeout, if any, for the whole of a
@@ -88,7 +90,11 @@ type dial struct {
 // one caller opens it; the others wait for it. A failed open is not kept:
 // the next call tries again (a waiter whose opener failed tries itself, so
 // that one caller's ended context does not fail the others).
-func (p *pool) get(ctx context.Context, raw, addr string) (*conn.Conn, error) {
+//
+// x is the parent's plumbing: a waiter whose context ends fails as the
+// opener would, with a *conn.Error matching conn.ErrUnavailable and the
+// context's error.
+func (p *pool) get(ctx context.Context, x connx.Conn, raw, addr string) (*conn.Conn, error) {
 	for {
 		p.mu.Lock()
 		if p.closed {
@@ -109,7 +115,8 @@ func (p *pool) get(ctx context.Context, raw, addr string) (*conn.Conn, error) {
 				return d.c, nil
 			}
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			why := "no connection to " + addr + " before the context ended (" + ctx.Err().Error() + "); another call is opening it"
+			return nil, x.Error(ctx, conn.MethodConnect, nil, connx.Read, status.Error(status.FromContextError(ctx.Err()).Code(), why))
 		}
 	}
 }

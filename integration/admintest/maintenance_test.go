@@ -149,6 +149,38 @@ func TestChosenEndpointTimeout(t *testing.T) {
 	}
 }
 
+// A call that waits for another call to open the connection to the same
+// endpoint, and whose time runs out first, fails as the opener would: a
+// *conn.Error matching conn.ErrUnavailable and the context's error.
+func TestChosenEndpointWaiter(t *testing.T) {
+	c := open(t, conn.Config{DialTimeout: time.Hour})
+	ctx := testCtx(t)
+	p, err := etcdtest.NewProxy(shared.Endpoints()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	p.Blackhole(etcdtest.Both) // TCP connects, gRPC never becomes ready
+	openerCtx, cancelOpener := context.WithCancel(ctx)
+	defer cancelOpener()
+	opened := make(chan error, 1)
+	go func() {
+		_, err := maintenance.Status(openerCtx, c, maintenance.New().WithEndpoint(p.Addr()))
+		opened <- err
+	}()
+	eventually(t, ctx, "the first call dials the endpoint", func() bool { return p.Stats().Accepted > 0 })
+
+	_, err = maintenance.Status(ctx, c, maintenance.New().WithEndpoint(p.Addr()).WithTimeout(100*time.Millisecond))
+	var ce *conn.Error
+	if !errors.As(err, &ce) || !errors.Is(err, conn.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, conn.ErrUnknownOutcome) {
+		t.Errorf("a call waiting for the connection: %v (%T), want a *conn.Error matching conn.ErrUnavailable and context.DeadlineExceeded", err, err)
+	}
+	cancelOpener()
+	if err := <-opened; !errors.Is(err, conn.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("the call opening the connection: %v, want conn.ErrUnavailable and context.Canceled", err)
+	}
+}
+
 func TestHashKV(t *testing.T) {
 	c := open(t, conn.Config{})
 	ctx := testCtx(t)
