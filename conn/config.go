@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -208,6 +209,14 @@ func (c Config) validate() ([]endpoint, error) {
 	}
 	if c.Password != "" && c.Username == "" {
 		return nil, &ConfigError{Field: "Username", Reason: "a password was given without a user name"}
+	}
+	// etcd's AuthenticateRequest carries both as protobuf strings, which
+	// must be UTF-8: gRPC would refuse to encode them.
+	if !utf8.ValidString(c.Username) {
+		return nil, &ConfigError{Field: "Username", Reason: "not valid UTF-8"}
+	}
+	if !utf8.ValidString(c.Password) {
+		return nil, &ConfigError{Field: "Password", Reason: "not valid UTF-8"}
 	}
 	if err := c.Coalescing.validate(); err != nil {
 		return nil, err

@@ -21,17 +21,19 @@ func TestConfigValidate(t *testing.T) {
 		cfg   Config
 		field string
 	}{
-		"no endpoints":     {Config{}, "Endpoints"},
-		"bad endpoint":     {Config{Endpoints: []string{"nope"}}, "Endpoints"},
-		"negative dial":    {Config{Endpoints: ok.Endpoints, DialTimeout: -time.Second}, "DialTimeout"},
-		"negative request": {Config{Endpoints: ok.Endpoints, RequestTimeout: -time.Second}, "RequestTimeout"},
-		"keepalive < 5s":   {Config{Endpoints: ok.Endpoints, KeepAliveTime: time.Second}, "KeepAliveTime"},
-		"negative send":    {Config{Endpoints: ok.Endpoints, MaxCallSendMsgSize: -1}, "MaxCallSendMsgSize"},
-		"negative recv":    {Config{Endpoints: ok.Endpoints, MaxCallRecvMsgSize: -1}, "MaxCallRecvMsgSize"},
-		"password no user": {Config{Endpoints: ok.Endpoints, Password: "x"}, "Username"},
-		"backoff order":    {Config{Endpoints: ok.Endpoints, BackoffBase: time.Second, BackoffMax: time.Millisecond}, "BackoffBase"},
-		"negative sync":    {Config{Endpoints: ok.Endpoints, AutoSyncInterval: -time.Second}, "AutoSyncInterval"},
-		"negative probe":   {Config{Endpoints: ok.Endpoints, ProbeInterval: -time.Second}, "ProbeInterval"},
+		"no endpoints":       {Config{}, "Endpoints"},
+		"bad endpoint":       {Config{Endpoints: []string{"nope"}}, "Endpoints"},
+		"negative dial":      {Config{Endpoints: ok.Endpoints, DialTimeout: -time.Second}, "DialTimeout"},
+		"negative request":   {Config{Endpoints: ok.Endpoints, RequestTimeout: -time.Second}, "RequestTimeout"},
+		"keepalive < 5s":     {Config{Endpoints: ok.Endpoints, KeepAliveTime: time.Second}, "KeepAliveTime"},
+		"negative send":      {Config{Endpoints: ok.Endpoints, MaxCallSendMsgSize: -1}, "MaxCallSendMsgSize"},
+		"negative recv":      {Config{Endpoints: ok.Endpoints, MaxCallRecvMsgSize: -1}, "MaxCallRecvMsgSize"},
+		"password no user":   {Config{Endpoints: ok.Endpoints, Password: "x"}, "Username"},
+		"user not UTF-8":     {Config{Endpoints: ok.Endpoints, Username: "r\xffoot", Password: "x"}, "Username"},
+		"password not UTF-8": {Config{Endpoints: ok.Endpoints, Username: "root", Password: "p\xe9"}, "Password"},
+		"backoff order":      {Config{Endpoints: ok.Endpoints, BackoffBase: time.Second, BackoffMax: time.Millisecond}, "BackoffBase"},
+		"negative sync":      {Config{Endpoints: ok.Endpoints, AutoSyncInterval: -time.Second}, "AutoSyncInterval"},
+		"negative probe":     {Config{Endpoints: ok.Endpoints, ProbeInterval: -time.Second}, "ProbeInterval"},
 	} {
 		err := tc.cfg.Validate()
 		if !errors.Is(err, ErrInvalidConfig) {

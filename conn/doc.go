@@ -43,7 +43,8 @@
 //
 //	error                          outcome      where etcd raises it
 //	-----------------------------  -----------  ------------------------------------------------------------
-//	(not sent: NotSent)            not applied  never left the client: no endpoint was ready, or too large
+//	(not sent: NotSent)            not applied  never left the client: no endpoint was ready, too large, or
+//	                                            gRPC could not encode it (a string field not UTF-8)
 //	ErrInvalidRequest (client)     not applied  refused by the builders before sending
 //	ErrEmptyKey, ErrValueProvided, not applied  server/etcdserver/api/v3rpc/key.go checkPutRequest,
 //	ErrLeaseProvided,                           checkDeleteRequest, checkTxnRequest, checkIntervals:

@@ -3,12 +3,16 @@ package conn
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	kv "github.com/getcd/getcd/ctx"
 	"github.com/getcd/getcd/op"
@@ -228,5 +232,28 @@ func TestErrorStringsStartWithPackage(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), "conn: ") {
 			t.Errorf("%q does not start with the package name", err)
 		}
+	}
+}
+
+// A request gRPC could not encode never left the client, though a member
+// was picked and the peer is known: a write that failed so is not sent, and
+// its outcome is known (not applied). The error is the one grpc-go's encode
+// returns for a message protobuf refuses to marshal.
+func TestMarshalFailureNotSent(t *testing.T) {
+	_, merr := proto.Marshal(&pb.AuthRoleAddRequest{Name: "bad\xff"})
+	if merr == nil {
+		t.Fatal("protobuf marshalled a string that is not UTF-8")
+	}
+	encodeErr := status.Errorf(codes.Internal, "grpc: error while marshaling: %v", merr.Error())
+	p := &peer.Peer{Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2379}}
+	c := &Conn{}
+	e := c.callError(context.Background(), "/etcdserverpb.Auth/RoleAdd", p, true, encodeErr)
+	if !e.NotSent || e.Unknown || errors.Is(e, ErrUnknownOutcome) {
+		t.Errorf("write gRPC could not encode: %+v (NotSent %v, Unknown %v), want not sent, outcome known", e, e.NotSent, e.Unknown)
+	}
+	// Any other Internal error after the pick stays a maybe-applied write.
+	e = c.callError(context.Background(), "/etcdserverpb.Auth/RoleAdd", p, true, status.Error(codes.Internal, "transport: something else"))
+	if e.NotSent || !errors.Is(e, ErrUnknownOutcome) {
+		t.Errorf("write failing with another Internal error after the pick: %+v, want sent, unknown outcome", e)
 	}
 }

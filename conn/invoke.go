@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -90,8 +91,14 @@ func (c *Conn) closedError(method string, ep string, sent, write bool, msg strin
 // the peer the call reached: gRPC fills it in only once a stream to an
 // endpoint exists, so without one the request never left the client and
 // even a write has a known outcome, not applied.
+//
+// A request gRPC could not encode was not sent either, though a member was
+// picked: grpc-go's encode (rpc_util.go) fails with codes.Internal and
+// "grpc: error while marshaling: ..." before any byte of the message is
+// written (a protobuf string field that is not UTF-8, for one), and the
+// stream ends without a request for etcd to read, so etcd runs nothing.
 func (c *Conn) callError(ctx context.Context, method string, p *peer.Peer, write bool, err error) *Error {
-	sent := p != nil && p.Addr != nil
+	sent := p != nil && p.Addr != nil && !marshalFailed(err)
 	ep := ""
 	if sent {
 		ep = p.Addr.String()
@@ -121,4 +128,10 @@ func (c *Conn) invokeRaw(ctx context.Context, method string, req, resp any, writ
 	pc.p = peer.Peer{}
 	c.calls.Put(pc)
 	return err
+}
+
+// marshalFailed says whether err is gRPC's refusal to encode a request.
+func marshalFailed(err error) bool {
+	st := statusOf(err)
+	return st.Code() == codes.Internal && strings.HasPrefix(st.Message(), "grpc: error while marshaling")
 }
