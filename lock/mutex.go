@@ -238,6 +238,15 @@ func closed(ch <-chan struct{}) bool {
 	}
 }
 
+// check refuses a Mutex that Lock or TryLock did not return (the zero
+// value): it has no key, session or connection to act on.
+func (m *Mutex) check(req string) error {
+	if m.c == nil || m.s == nil || m.done == nil {
+		return invalid(req, "mutex", "not a lock Lock or TryLock returned (a zero Mutex)")
+	}
+	return nil
+}
+
 // Key returns the holder's key: prefix/<lease in hex>.
 func (m *Mutex) Key() string { return m.key }
 
@@ -278,6 +287,9 @@ func (m *Mutex) Err() error {
 // with a *LostError. A lock that was acquired stays held while its key
 // exists: waiters only ever queue behind it.
 func (m *Mutex) IsOwner(ctx context.Context) (bool, error) {
+	if err := m.check("is_owner"); err != nil {
+		return false, err
+	}
 	resp, err := m.c.Get(ctx, kv.New().WithKey(m.key).WithKeysOnly())
 	if err != nil {
 		return false, err
@@ -307,6 +319,9 @@ func (m *Mutex) IsOwner(ctx context.Context) (bool, error) {
 // earlier delete was applied (or the lock was lost meanwhile; it is not
 // held either way).
 func (m *Mutex) Unlock(ctx context.Context) error {
+	if err := m.check("unlock"); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	if m.err == ErrUnlocked {
 		m.mu.Unlock()
