@@ -142,3 +142,56 @@ func TestUnknownResign(t *testing.T) {
 	p.Close()
 	check()
 }
+
+// TestResignWhileAnotherFails: one handle resigned from two goroutines,
+// one of them with a context that has ended, so that its Resign fails at
+// at once while the other's delete is in flight (tried again and again
+// until the other has its answer). The failure must not make
+// the handle forget the Resign in flight: the deletion it sees is that
+// Resign's, and Err is ErrResigned every round. (The handle sees the
+// deletion before the other Resign has its answer only now and then:
+// before the fix, about one round in a hundred ended lost.)
+func TestResignWhileAnotherFails(t *testing.T) {
+	const rounds = 200
+	check := noLeaks(t)
+	ctx := testCtx(t)
+	n := name(t)
+	c, _ := open(t, nil)
+	s := session(t, c, 30)
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	for i := range rounds {
+		l, err := election.Campaign(ctx, c, election.Name(n).WithSession(s).WithValue("a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := l.Resign(ctx)
+			done <- err
+		}()
+		// Failing Resigns until the other one has its answer, so that
+		// one fails while its delete is in flight.
+	wait:
+		for {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("round %d: Resign: %v", i, err)
+				}
+				break wait
+			default:
+			}
+			if _, err := l.Resign(ended); !errors.Is(err, context.Canceled) {
+				t.Fatalf("round %d: Resign with an ended context: %v", i, err)
+			}
+		}
+		<-l.Done()
+		if err := l.Err(); err != election.ErrResigned {
+			t.Fatalf("round %d: Err after Resign: %v, want ErrResigned", i, err)
+		}
+	}
+	s.Close()
+	c.Close()
+	check()
+}
