@@ -37,7 +37,8 @@ type Leadership struct {
 	mu        sync.Mutex
 	value     string
 	err       error
-	resigning bool
+	resigning int  // Resigns whose delete is in flight
+	unknown   bool // a Resign's delete had an unknown outcome
 }
 
 func newLeadership(c *conn.Conn, k LeaderKey, value string, h conn.Header) *Leadership {
@@ -102,16 +103,21 @@ func (l *Leadership) Proclaim(ctx context.Context, value string) (*ProclaimRespo
 // Resign deletes the key, guarded by its create revision, so that the next
 // candidate takes over, and ends the handle with ErrResigned. When the
 // outcome of the delete is unknown (conn.ErrUnknownOutcome) the handle goes
-// on; call Resign again.
+// on; call Resign again. A deletion of the key seen after such an outcome
+// ends the handle with ErrResigned, not as a loss: most likely it was that
+// delete (and the leadership is over either way).
 func (l *Leadership) Resign(ctx context.Context) (*ResignResponse, error) {
 	l.mu.Lock()
-	l.resigning = true
+	l.resigning++
 	l.mu.Unlock()
 	resp, err := Resign(ctx, l.c, Of(l.key))
+	l.mu.Lock()
+	l.resigning--
+	if errors.Is(err, conn.ErrUnknownOutcome) {
+		l.unknown = true
+	}
+	l.mu.Unlock()
 	if err != nil {
-		l.mu.Lock()
-		l.resigning = false
-		l.mu.Unlock()
 		return nil, err
 	}
 	l.end(ErrResigned)
@@ -131,12 +137,14 @@ func (l *Leadership) end(err error) {
 }
 
 // lost ends the leadership after its key was seen deleted at rev (0 when
-// it was found missing), or after tracking failed with cause.
+// it was found missing), or after tracking failed with cause. A deletion
+// seen while a Resign is in flight, or after one whose outcome was
+// unknown, counts as resigned.
 func (l *Leadership) lost(rev int64, cause error) {
 	l.mu.Lock()
-	resigning := l.resigning
+	resigned := l.resigning > 0 || l.unknown
 	l.mu.Unlock()
-	if resigning && cause == nil {
+	if resigned && cause == nil {
 		l.end(ErrResigned)
 		return
 	}

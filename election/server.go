@@ -57,9 +57,14 @@ const (
 // one election. The caller keeps the lease alive, and acts on the returned
 // LeaderKey (Proclaim, Resign, Guard).
 //
-// It is a write. If the call fails with an unknown outcome (its context
-// ended while the server waited, the connection broke), the key is
-// deleted again if it carries the lease, so nothing is left behind.
+// It is a write. The server runs several steps (the create, then reads
+// and watches while it waits), so every failure after the request was
+// sent matches conn.ErrUnknownOutcome, except a lease the server does not
+// have (conn.ErrLeaseNotFound) and a member without the service: see
+// campaignOutcome. When the outcome is unknown (its context ended while
+// the server waited, the connection broke, the server's wait failed after
+// it created the key), the key is deleted again if it carries the lease,
+// so nothing is left behind.
 func ServerCampaign(ctx context.Context, c *conn.Conn, r Request) (*CampaignResponse, error) {
 	if err := r.checkServerCampaign(); err != nil {
 		return nil, err
@@ -80,6 +85,7 @@ func ServerCampaign(ctx context.Context, c *conn.Conn, r Request) (*CampaignResp
 	out := rawpb.NewResponse()
 	err = x.Invoke(ctx, MethodCampaign, rawpb.Message(electionpb.AppendCampaignRequest(nil, []byte(r.name), id, []byte(r.value))), out, connx.Write)
 	if err != nil {
+		err = campaignOutcome(err)
 		if errors.Is(err, conn.ErrUnknownOutcome) {
 			cleanup(ctx, c, LeaderKey{Name: r.name, Key: keyOf(r.name, id), Lease: id}, 0)
 		}
@@ -94,6 +100,39 @@ func ServerCampaign(ctx context.Context, c *conn.Conn, r Request) (*CampaignResp
 		res.Leader = LeaderKey{Name: string(l.Name), Key: string(l.Key), Rev: l.Rev, Lease: l.Lease}
 	}
 	return res, nil
+}
+
+// campaignOutcome reclassifies the failure of a server-side Campaign.
+// conn's table classifies single requests, and refusals such as
+// conn.ErrCompacted or conn.ErrNoLeader say that a single write was not
+// applied; the Election service runs several (etcd v3.7.3,
+// server/etcdserver/api/v3election/election.go electionServer.Campaign:
+// a session on the lease, then client/v3/concurrency/election.go
+// Election.Campaign: the create transaction, then waitDeletes' reads and
+// watches, which return their error as it is and leave the key in place
+// unless the campaign's context ended). Only two failures certainly
+// precede the key:
+//
+//   - conn.ErrLeaseNotFound: raised for the put of the create transaction
+//     (server/etcdserver/txn/put.go checkPut, before any operation of the
+//     transaction runs); the later steps never raise it;
+//   - codes.Unimplemented: the member does not serve the Election
+//     service, answered before any handler runs.
+//
+// Everything else that reached the server may have left the key behind,
+// queued with the caller's live lease: it becomes an unknown outcome, so
+// that ServerCampaign deletes the key and the caller knows it may have.
+func campaignOutcome(err error) error {
+	var ce *conn.Error
+	if !errors.As(err, &ce) || ce.NotSent || ce.Unknown {
+		return err
+	}
+	if errors.Is(err, conn.ErrLeaseNotFound) || ce.Code == codes.Unimplemented {
+		return err
+	}
+	cp := *ce
+	cp.Unknown = true
+	return &cp
 }
 
 // ServerProclaim proclaims a value through the server-side Election

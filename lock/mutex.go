@@ -238,6 +238,15 @@ func closed(ch <-chan struct{}) bool {
 	}
 }
 
+// check refuses a Mutex that Lock or TryLock did not return (the zero
+// value): it has no key, session or connection to act on.
+func (m *Mutex) check(req string) error {
+	if m.c == nil || m.s == nil || m.done == nil {
+		return invalid(req, "mutex", "not a lock Lock or TryLock returned (a zero Mutex)")
+	}
+	return nil
+}
+
 // Key returns the holder's key: prefix/<lease in hex>.
 func (m *Mutex) Key() string { return m.key }
 
@@ -275,9 +284,16 @@ func (m *Mutex) Err() error {
 
 // IsOwner asks the server whether the lock is still held: whether the key
 // still exists with its create revision. When it does not, the Mutex ends
-// with a *LostError. A lock that was acquired stays held while its key
-// exists: waiters only ever queue behind it.
+// with a *LostError, unless this handle's Unlock deleted it: while an
+// Unlock is in flight, IsOwner waits for it to decide (or for ctx), and
+// after an Unlock whose outcome was unknown the Mutex ends with
+// ErrUnlocked, as when the goroutine sees the deletion. A lock that was
+// acquired stays held while its key exists: waiters only ever queue behind
+// it.
 func (m *Mutex) IsOwner(ctx context.Context) (bool, error) {
+	if err := m.check("is_owner"); err != nil {
+		return false, err
+	}
 	resp, err := m.c.Get(ctx, kv.New().WithKey(m.key).WithKeysOnly())
 	if err != nil {
 		return false, err
@@ -285,19 +301,48 @@ func (m *Mutex) IsOwner(ctx context.Context) (bool, error) {
 	if len(resp.KVs) > 0 && resp.KVs[0].CreateRevision == m.token {
 		return true, nil
 	}
+	cause := lostCause(m.s, m.lease)
 	m.mu.Lock()
-	rev := m.deletedAt
+	switch {
+	case m.unlocking > 0:
+		// The deletion may be that Unlock's: it decides, now that the
+		// key was seen gone.
+		m.seen = true
+		m.mu.Unlock()
+		if err := m.settled(ctx); err != nil {
+			return false, err
+		}
+		return false, nil
+	case m.unknown:
+		m.endLocked(ErrUnlocked)
+	default:
+		m.endLocked(&LostError{Key: m.key, Token: m.token, Revision: m.deletedAt, Cause: cause})
+	}
 	m.mu.Unlock()
-	m.end(&LostError{Key: m.key, Token: m.token, Revision: rev, Cause: lostCause(m.s, m.lease)})
 	<-m.exited
 	return false, nil
+}
+
+// settled waits until the Mutex has ended, decided by an Unlock in flight,
+// and for its goroutine; it returns ctx's error if ctx ends first.
+func (m *Mutex) settled(ctx context.Context) error {
+	select {
+	case <-m.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-m.exited
+	return nil
 }
 
 // Unlock releases the lock: it deletes the holder's key, guarded by its
 // create revision, so that it never deletes a later holder's key. It
 // returns nil once the key is deleted (and again on later calls), and a
 // *LostError when the key was already gone: the lock had been lost. The
-// deletion of the key by Unlock itself is never reported as a loss.
+// deletion of the key by Unlock itself is never reported as a loss, also
+// when several goroutines unlock one Mutex at once: one whose delete finds
+// the key gone while another's is in flight waits for that one's answer
+// (or for its own ctx) and returns the same verdict.
 //
 // When the delete's outcome is unknown, Unlock returns the error (matching
 // conn.ErrUnknownOutcome) and the Mutex stays as it was: call Unlock again
@@ -307,6 +352,9 @@ func (m *Mutex) IsOwner(ctx context.Context) (bool, error) {
 // earlier delete was applied (or the lock was lost meanwhile; it is not
 // held either way).
 func (m *Mutex) Unlock(ctx context.Context) error {
+	if err := m.check("unlock"); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	if m.err == ErrUnlocked {
 		m.mu.Unlock()
@@ -346,6 +394,20 @@ func (m *Mutex) Unlock(ctx context.Context) error {
 		// After an unknown outcome, a key found gone was most likely
 		// deleted by that earlier delete; released either way.
 		m.endLocked(ErrUnlocked)
+	case m.unlocking > 0:
+		// The key is gone and another Unlock of this handle is in
+		// flight: its delete may be the one that removed the key, so it
+		// decides, now that the key was seen gone, and this Unlock
+		// reports its verdict.
+		m.seen = true
+		m.mu.Unlock()
+		if err := m.settled(ctx); err != nil {
+			return err
+		}
+		if err := m.Err(); err != ErrUnlocked {
+			return err
+		}
+		return nil
 	default:
 		if result, _ = m.endLocked(lost); result == ErrUnlocked {
 			result = nil // a concurrent Unlock released it

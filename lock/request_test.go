@@ -3,6 +3,7 @@ package lock_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/getcd/getcd/conn"
@@ -131,5 +132,34 @@ func TestLostError(t *testing.T) {
 		if !errors.Is(c.err, lock.ErrLost) || !errors.Is(c.err, c.err.Cause) {
 			t.Errorf("%v does not match ErrLost and its cause", c.err)
 		}
+	}
+}
+
+// A zero Mutex (not returned by Lock or TryLock) is a caller's mistake:
+// its methods that would act on it fail with a field error instead of
+// panicking or sending anything.
+func TestZeroMutex(t *testing.T) {
+	ctx := context.Background()
+	var m lock.Mutex
+	check := func(what string, err error) {
+		t.Helper()
+		var fe *kv.FieldError
+		if !errors.Is(err, kv.ErrInvalidRequest) || !errors.As(err, &fe) || fe.Pkg != "lock" || fe.Field != "mutex" {
+			t.Errorf("%s of a zero Mutex: %v, want a lock field error on \"mutex\"", what, err)
+		}
+	}
+	unlock := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return m.Unlock(ctx)
+	}
+	check("Unlock", unlock())
+	ok, err := m.IsOwner(ctx)
+	check("IsOwner", err)
+	if ok {
+		t.Error("IsOwner of a zero Mutex: true")
 	}
 }
