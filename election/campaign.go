@@ -205,9 +205,9 @@ const cleanupTimeout = 5 * time.Second
 
 // cleanup deletes a failed campaign's key, even after ctx ended: guarded by
 // its create revision rev, or, when rev is 0 (the create's outcome is
-// unknown), by its lease. A delete whose outcome is unknown is tried again
-// (it is guarded, so twice is harmless) until cleanupTimeout; a failure is
-// logged and the key goes with the lease.
+// unknown), by its lease. A delete that may be sent again (cleanupRetryable;
+// it is guarded, so twice is harmless) is tried until cleanupTimeout; a
+// failure is logged and the key goes with the lease.
 func cleanup(ctx context.Context, c *conn.Conn, k LeaderKey, rev int64) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
@@ -222,7 +222,7 @@ func cleanup(ctx context.Context, c *conn.Conn, k LeaderKey, rev int64) {
 		if err == nil {
 			return
 		}
-		if cctx.Err() != nil || !(errors.Is(err, conn.ErrUnknownOutcome) || errors.Is(err, conn.ErrUnavailable)) {
+		if cctx.Err() != nil || !cleanupRetryable(err) {
 			if x, xerr := connx.Get(c); xerr == nil {
 				x.Logger().Warn("election: cannot delete the key of a failed campaign; it goes with its lease",
 					"key", k.Key, "lease", k.Lease, "err", err)
@@ -237,4 +237,12 @@ func cleanup(ctx context.Context, c *conn.Conn, k LeaderKey, rev int64) {
 		}
 		backoff = min(2*backoff, time.Second)
 	}
+}
+
+// cleanupRetryable says whether a guarded delete may be sent again: its
+// outcome is unknown, or the cluster could not take it for now (no member
+// ready, an election under way, a proposal timed out, too many requests).
+func cleanupRetryable(err error) bool {
+	return errors.Is(err, conn.ErrUnknownOutcome) || errors.Is(err, conn.ErrUnavailable) ||
+		errors.Is(err, conn.ErrNoLeader) || errors.Is(err, conn.ErrTimeout) || errors.Is(err, conn.ErrTooManyRequests)
 }

@@ -174,3 +174,26 @@ func TestCampaignOutcome(t *testing.T) {
 		t.Errorf("a non-conn error: %v", got)
 	}
 }
+
+// A failed campaign's guarded delete is sent again while the cluster cannot
+// take it for now (an election under way included), and not after a
+// refusal that will not change.
+func TestCleanupRetryable(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		err   *conn.Error
+		retry bool
+	}{
+		{"unknown outcome", &conn.Error{Code: codes.Unavailable, Message: "transport is closing"}, true},
+		{"not sent", &conn.Error{Code: codes.Unavailable, Message: "connection refused", NotSent: true}, true},
+		{"no leader", &conn.Error{Code: codes.Unavailable, Message: "etcdserver: no leader"}, true},
+		{"request timed out", &conn.Error{Code: codes.Unavailable, Message: "etcdserver: request timed out"}, true},
+		{"too many requests", &conn.Error{Code: codes.ResourceExhausted, Message: "etcdserver: too many requests"}, true},
+		{"permission denied", &conn.Error{Code: codes.PermissionDenied, Message: "etcdserver: permission denied"}, false},
+		{"corrupt", &conn.Error{Code: codes.DataLoss, Message: "etcdserver: corrupt cluster"}, false},
+	} {
+		if got := cleanupRetryable(tc.err); got != tc.retry {
+			t.Errorf("%s (%v): retry %v, want %v", tc.name, tc.err, got, tc.retry)
+		}
+	}
+}
