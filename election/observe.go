@@ -72,12 +72,17 @@ func (o *observer) run(ctx context.Context) {
 			o.yield(LeaderInfo{}, err)
 			return
 		}
-		again := o.follow(ctx, w)
-		w.Close()
-		if !again {
+		if !o.followOnce(ctx, w) {
 			return
 		}
 	}
+}
+
+// followOnce follows w and closes it however follow ends, a panic of the
+// caller's loop body (raised through yield) included.
+func (o *observer) followOnce(ctx context.Context, w *watch.Watcher) bool {
+	defer w.Close()
+	return o.follow(ctx, w)
 }
 
 // follow applies w's events revision by revision and reports changes. It
