@@ -197,3 +197,19 @@ func TestCleanupRetryable(t *testing.T) {
 		}
 	}
 }
+
+// An answer to Campaign that cannot be decoded is a bad response whose
+// outcome is unknown (the server ran the campaign: the key may lead), so
+// that ServerCampaign deletes the key; a good one is converted.
+func TestDecodeCampaign(t *testing.T) {
+	leader := electionpb.AppendLeaderKey(nil, &electionpb.LeaderKey{Name: []byte("e"), Key: []byte("e/1"), Rev: 7, Lease: 1})
+	good := protowire.AppendBytes(protowire.AppendTag(nil, 2, protowire.BytesType), leader)
+	r, err := decodeCampaign(good)
+	if err != nil || r.Leader != (LeaderKey{Name: "e", Key: "e/1", Rev: 7, Lease: 1}) {
+		t.Fatalf("decodeCampaign: %+v, %v", r, err)
+	}
+	r, err = decodeCampaign([]byte{2<<3 | 2, 9})
+	if r != nil || !errors.Is(err, ErrBadResponse) || !errors.Is(err, conn.ErrUnknownOutcome) {
+		t.Fatalf("truncated: %+v, %v; want ErrBadResponse and conn.ErrUnknownOutcome", r, err)
+	}
+}

@@ -84,16 +84,27 @@ func ServerCampaign(ctx context.Context, c *conn.Conn, r Request) (*CampaignResp
 	// which takes as long as the candidates before it lead; ctx bounds it.
 	out := rawpb.NewResponse()
 	err = x.Invoke(ctx, MethodCampaign, rawpb.Message(electionpb.AppendCampaignRequest(nil, []byte(r.name), id, []byte(r.value))), out, connx.Write)
-	if err != nil {
-		err = campaignOutcome(err)
-		if errors.Is(err, conn.ErrUnknownOutcome) {
-			cleanup(ctx, c, LeaderKey{Name: r.name, Key: keyOf(r.name, id), Lease: id}, 0)
+	if err == nil {
+		var res *CampaignResponse
+		if res, err = decodeCampaign(rawpb.Bytes(out)); err == nil {
+			return res, nil
 		}
-		return nil, err
+	} else {
+		err = campaignOutcome(err)
 	}
-	resp, err := electionpb.DecodeCampaignResponse(rawpb.Bytes(out))
+	if errors.Is(err, conn.ErrUnknownOutcome) {
+		cleanup(ctx, c, LeaderKey{Name: r.name, Key: keyOf(r.name, id), Lease: id}, 0)
+	}
+	return nil, err
+}
+
+// decodeCampaign converts the Election service's answer to Campaign. An
+// answer that cannot be decoded still says the server ran the campaign to
+// its end: the candidate's key may lead, and the outcome is unknown.
+func decodeCampaign(b []byte) (*CampaignResponse, error) {
+	resp, err := electionpb.DecodeCampaignResponse(b)
 	if err != nil {
-		return nil, badResponse(MethodCampaign, err)
+		return nil, fmt.Errorf("%w (%w: the server may have made the candidate leader)", badResponse(MethodCampaign, err), conn.ErrUnknownOutcome)
 	}
 	res := &CampaignResponse{Header: conn.HeaderOf(resp.Header)}
 	if l := resp.Leader; l != nil {
