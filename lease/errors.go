@@ -29,7 +29,20 @@ var (
 
 	// ErrSessionClosed is the error of a session ended by Session.Close.
 	ErrSessionClosed = errors.New("lease: session closed")
+
+	// ErrNotStarted is the error of a Handle or Session that KeepAlive or
+	// NewSession did not make (a zero value, or nil): it is ended from the
+	// start, and its calls send nothing.
+	ErrNotStarted = errors.New("lease: not started: a Handle comes from KeepAlive, a Session from NewSession")
 )
+
+// closedChan is the Done and Changed channel of a Handle or Session that
+// was never started.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // LostError says that the server no longer has a lease that was being kept
 // alive. It matches ErrLeaseLost, and ErrRevoked or ErrExpired, and wraps

@@ -77,16 +77,33 @@ type Handle struct {
 }
 
 // ID returns the lease's ID.
-func (h *Handle) ID() int64 { return h.id }
+func (h *Handle) ID() int64 {
+	if h == nil {
+		return 0
+	}
+	return h.id
+}
+
+// made says whether KeepAlive made h.
+func (h *Handle) made() bool { return h != nil && h.m != nil }
 
 // Done is closed when the keep-alive has ended; Err then says why.
-func (h *Handle) Done() <-chan struct{} { return h.done }
+func (h *Handle) Done() <-chan struct{} {
+	if !h.made() {
+		return closedChan
+	}
+	return h.done
+}
 
 // Err returns nil while the lease is being kept alive, and afterwards why
 // it ended: a *LostError (ErrLeaseLost, with ErrRevoked or ErrExpired) when
 // the server no longer had the lease, the context's error, an error
-// matching conn.ErrClosed when the connection closed, or ErrStopped.
+// matching conn.ErrClosed when the connection closed, or ErrStopped
+// (ErrNotStarted for a Handle KeepAlive did not make).
 func (h *Handle) Err() error {
+	if !h.made() {
+		return ErrNotStarted
+	}
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
 	return h.err
@@ -95,6 +112,9 @@ func (h *Handle) Err() error {
 // TTL returns the lease's TTL in seconds, as the server granted it in its
 // last acknowledgement.
 func (h *Handle) TTL() int64 {
+	if !h.made() {
+		return 0
+	}
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
 	if h.err != nil {
@@ -107,6 +127,9 @@ func (h *Handle) TTL() int64 {
 // lives at least until LastAck plus TTL, less the time the answer took to
 // arrive.
 func (h *Handle) LastAck() time.Time {
+	if !h.made() {
+		return time.Time{}
+	}
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
 	if h.err != nil {
@@ -122,6 +145,9 @@ func (h *Handle) LastAck() time.Time {
 func (h *Handle) Stop() { h.end(ErrStopped) }
 
 func (h *Handle) end(err error) {
+	if !h.made() {
+		return
+	}
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
 	h.m.endLocked(h, err)

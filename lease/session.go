@@ -100,6 +100,9 @@ func NewSession(ctx context.Context, c *conn.Conn, r Request) (*Session, error) 
 
 // ID returns the current lease's ID, 0 while the session has none.
 func (s *Session) ID() int64 {
+	if !s.started() {
+		return 0
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status.ID
@@ -107,6 +110,9 @@ func (s *Session) ID() int64 {
 
 // Status returns what the session has been through.
 func (s *Session) Status() SessionStatus {
+	if !s.started() {
+		return SessionStatus{}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status
@@ -126,19 +132,34 @@ func (s *Session) Status() SessionStatus {
 //		}
 //	}
 func (s *Session) Changed() <-chan struct{} {
+	if !s.started() {
+		return closedChan
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.changed
 }
 
 // Done is closed when the session has ended; Err then says why.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *Session) Done() <-chan struct{} {
+	if !s.started() {
+		return closedChan
+	}
+	return s.done
+}
+
+// started says whether NewSession made s.
+func (s *Session) started() bool { return s != nil && s.done != nil }
 
 // Err returns nil while the session runs, and afterwards why it ended:
 // ErrSessionClosed after Close, the context's error, an error matching
 // conn.ErrClosed when the connection closed, or (without recovery) the
-// *LostError of its lease.
+// *LostError of its lease. A Session NewSession did not make (a zero
+// value, or nil) has ended with ErrNotStarted, and its calls send nothing.
 func (s *Session) Err() error {
+	if !s.started() {
+		return ErrNotStarted
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
@@ -156,6 +177,9 @@ func (s *Session) Register(ctx context.Context, key, value string) (*conn.PutRes
 	req := kv.New().WithKey(key).WithValue(value)
 	if _, err := req.WithLease(1).PutRequest(); err != nil {
 		return nil, err
+	}
+	if !s.started() {
+		return nil, ErrNotStarted
 	}
 	s.mu.Lock()
 	if s.err != nil {
@@ -181,6 +205,9 @@ func (s *Session) Register(ctx context.Context, key, value string) (*conn.PutRes
 
 // Unregister forgets key and deletes it.
 func (s *Session) Unregister(ctx context.Context, key string) (*conn.DeleteResponse, error) {
+	if !s.started() {
+		return nil, ErrNotStarted
+	}
 	s.keysMu.Lock()
 	defer s.keysMu.Unlock()
 	s.mu.Lock()
@@ -191,6 +218,9 @@ func (s *Session) Unregister(ctx context.Context, key string) (*conn.DeleteRespo
 
 // Keys returns the registered keys, sorted.
 func (s *Session) Keys() []string {
+	if !s.started() {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]string, 0, len(s.keys))
@@ -207,6 +237,9 @@ func (s *Session) Keys() []string {
 // the revoke is bounded by the lease's TTL: after that the server drops the
 // lease anyway. Close may be called more than once.
 func (s *Session) Close() error {
+	if !s.started() {
+		return ErrNotStarted
+	}
 	s.mu.Lock()
 	s.closing = true
 	s.mu.Unlock()
