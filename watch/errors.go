@@ -9,6 +9,22 @@ import (
 // method.
 var ErrClosed = errors.New("watch: closed")
 
+// ErrNotStarted is the cause of the end of a Watcher that Open did not
+// make, or a Mirror that OpenMirror did not make (a zero value, or nil): it
+// is ended from the start, and nothing is sent.
+var ErrNotStarted = errors.New("watch: not started: a Watcher comes from Open, a Mirror from OpenMirror")
+
+// notStarted is the final error of a Watcher or Mirror never started (a
+// new one each time: callers may keep and change what they get).
+func notStarted() *Error { return &Error{Cause: ErrNotStarted} }
+
+// closedChan is the Done channel of a Watcher or Mirror never started.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
+
 // ErrIDInUse is the cause of the end of a watch whose WithWatchID is
 // already taken by another watch on the connection's stream.
 var ErrIDInUse = errors.New("watch: watch id already in use on the stream")
@@ -24,7 +40,9 @@ var ErrIDInUse = errors.New("watch: watch id already in use on the stream")
 //     (CompactRevision says from where the server still has history);
 //   - conn.ErrWatchCanceled, conn.ErrPermissionDenied, ...: the server
 //     cancelled the watch (Reason quotes it);
-//   - ErrIDInUse: WithWatchID named an ID another watch holds.
+//   - ErrIDInUse: WithWatchID named an ID another watch holds;
+//   - ErrNotStarted: the Watcher or Mirror was not made by Open or
+//     OpenMirror (a zero value, or nil).
 //
 // When the watch was waiting to resume on a new stream at the end, Last is
 // the failure it was recovering from, and errors.Is matches it too: a watch

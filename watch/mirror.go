@@ -138,6 +138,9 @@ func (r Request) withoutMirrorOptions() Request {
 
 // Get returns the mirror's copy of key.
 func (m *Mirror) Get(key string) (conn.KeyValue, bool) {
+	if !m.made() {
+		return conn.KeyValue{}, false
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	kv, ok := m.kvs[key]
@@ -147,6 +150,9 @@ func (m *Mirror) Get(key string) (conn.KeyValue, bool) {
 // List returns the mirror's keys sorted by key, and the revision they are
 // current at.
 func (m *Mirror) List() ([]conn.KeyValue, int64) {
+	if !m.made() {
+		return nil, 0
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return sortedKVs(m.kvs), m.rev
@@ -154,6 +160,9 @@ func (m *Mirror) List() ([]conn.KeyValue, int64) {
 
 // Len returns the number of keys in the mirror.
 func (m *Mirror) Len() int {
+	if !m.made() {
+		return 0
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return len(m.kvs)
@@ -161,16 +170,30 @@ func (m *Mirror) Len() int {
 
 // Revision returns the revision the mirror is current at.
 func (m *Mirror) Revision() int64 {
+	if !m.made() {
+		return 0
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.rev
 }
 
 // Done is closed when the mirror has ended.
-func (m *Mirror) Done() <-chan struct{} { return m.done }
+func (m *Mirror) Done() <-chan struct{} {
+	if !m.made() {
+		return closedChan
+	}
+	return m.done
+}
+
+// made says whether OpenMirror made m.
+func (m *Mirror) made() bool { return m != nil && m.done != nil }
 
 // Err returns why the mirror ended (an *Error), or nil while it runs.
 func (m *Mirror) Err() error {
+	if !m.made() {
+		return notStarted()
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.err
@@ -180,6 +203,9 @@ func (m *Mirror) Err() error {
 // ErrClosed. The copy stays readable. Closing an ended mirror does
 // nothing. It always returns nil.
 func (m *Mirror) Close() error {
+	if !m.made() {
+		return nil
+	}
 	m.stopCtx(ErrClosed)
 	m.wg.Wait()
 	return nil
@@ -191,6 +217,10 @@ func (m *Mirror) Close() error {
 // once; leaving one early does not end the mirror.
 func (m *Mirror) Changes() iter.Seq2[Update, error] {
 	return func(yield func(Update, error) bool) {
+		if !m.made() {
+			yield(Update{}, notStarted())
+			return
+		}
 		sub := &subscriber{ch: make(chan Update, subscriberBuffer), gone: make(chan struct{})}
 		m.mu.Lock()
 		first := Update{Kind: Initial, Revision: m.rev, Events: make([]Event, 0, len(m.kvs))}

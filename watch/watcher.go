@@ -61,7 +61,13 @@ func newWatcher(g *group, tmpl *pb.WatchCreateRequest, r Request) *Watcher {
 // later call) or ctx ends (ctx's error; the watch goes on).
 func (w *Watcher) Next(ctx context.Context) (Response, error) { return w.next(ctx) }
 
+// made says whether Open made w.
+func (w *Watcher) made() bool { return w != nil && w.g != nil }
+
 func (w *Watcher) next(ctx context.Context) (Response, error) {
+	if !w.made() {
+		return Response{}, notStarted()
+	}
 	cancel := ctx.Done() // nil, so never ready, for the iterators' context.Background()
 	for {
 		w.mu.Lock()
@@ -134,10 +140,18 @@ func (w *Watcher) Events() iter.Seq2[Event, error] {
 
 // Done is closed when the watch has ended. Responses that arrived before
 // may still wait in Next.
-func (w *Watcher) Done() <-chan struct{} { return w.done }
+func (w *Watcher) Done() <-chan struct{} {
+	if !w.made() {
+		return closedChan
+	}
+	return w.done
+}
 
 // Err returns why the watch ended (an *Error), or nil while it runs.
 func (w *Watcher) Err() error {
+	if !w.made() {
+		return notStarted()
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err == nil {
@@ -150,6 +164,9 @@ func (w *Watcher) Err() error {
 // buffered responses are dropped and Err reports ErrClosed. Closing an
 // ended watch does nothing. It always returns nil.
 func (w *Watcher) Close() error {
+	if !w.made() {
+		return nil
+	}
 	w.endByUser(ErrClosed)
 	return nil
 }
