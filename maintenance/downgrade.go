@@ -26,8 +26,8 @@ func downgrade(ctx context.Context, c *conn.Conn, r Request, req string, action 
 		if err := r.check(req, downgradeOpts); err != nil {
 			return nil, err
 		}
-		if !versionRE.MatchString(r.version) {
-			return nil, invalid(req, "version", "want the target cluster version as major.minor, such as 3.6, got "+strconv.Quote(r.version))
+		if !validVersion(r.version) {
+			return nil, invalid(req, "version", "want the target cluster version as major.minor, such as 3.6, or a semantic version, got "+strconv.Quote(r.version))
 		}
 	}
 	resp := &pb.DowngradeResponse{}

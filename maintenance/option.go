@@ -50,7 +50,30 @@ func (o option) field() string {
 
 func invalid(req, field, reason string) error { return errs.Field("maintenance", req, field, reason) }
 
-var versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
+// validVersion says whether etcd takes v as a downgrade target, as its
+// convertToClusterVersion (server/etcdserver/cluster_util.go, v3.7.3) does:
+// a semantic version (major.minor.patch, each a decimal that fits an int64,
+// then an optional -pre-release and +build, dot-separated identifiers of
+// letters, digits and hyphens), or major.minor, which etcd reads as
+// major.minor.0. Only major.minor counts: etcd drops the rest.
+func validVersion(v string) bool { return semver(v) || semver(v+".0") }
+
+func semver(v string) bool {
+	v, build, _ := strings.Cut(v, "+")
+	v, pre, _ := strings.Cut(v, "-")
+	nums := strings.SplitN(v, ".", 3)
+	if len(nums) != 3 || (pre != "" && !identifiersRE.MatchString(pre)) || (build != "" && !identifiersRE.MatchString(build)) {
+		return false
+	}
+	for _, n := range nums {
+		if _, err := strconv.ParseInt(n, 10, 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+var identifiersRE = regexp.MustCompile(`^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$`)
 
 // check rejects options the call does not use, a negative timeout and a
 // malformed endpoint, and checks the values of the options given.

@@ -89,7 +89,9 @@ func (r Request) WithAlarm(member uint64, t AlarmType) Request {
 func (r Request) WithTarget(member uint64) Request { r.target = member; r.set |= optTarget; return r }
 
 // WithVersion sets the cluster version to downgrade to, major.minor
-// ("3.6"); a patch number is accepted and ignored by etcd.
+// ("3.6"), or a semantic version whose patch, pre-release and build etcd
+// ignores ("3.6.0", "3.6.0-rc.0"): what etcd itself accepts, and nothing it
+// refuses (a number past int64, four numbers) is sent.
 func (r Request) WithVersion(v string) Request { r.version = v; r.set |= optVersion; return r }
 
 // WithWriter makes Snapshot stream the snapshot to w. On error w holds an
