@@ -25,10 +25,12 @@
 // the connection was opened on that endpoint alone, that is the connection
 // itself. Otherwise the connection opens a second connection to the
 // endpoint on first use, with its own configuration (TLS, user and
-// password, limits, backoff, dial options, logger), and keeps it until it
-// is itself closed; later calls to the same endpoint reuse it, so a status
-// table refreshed every second dials (and, with auth, authenticates) once
-// per member, not once per call. The endpoint need not be one of the
+// password, limits, backoff, dial options, logger), and keeps it for later
+// calls to the same endpoint, so a status table refreshed every second
+// dials (and, with auth, authenticates) once per member, not once per
+// call. A second connection no call has used for two minutes is closed (a
+// member that went away is not redialled for ever); the next call to its
+// endpoint opens a new one. The endpoint need not be one of the
 // connection's endpoints. Opening it waits for the endpoint to become
 // ready up to the configuration's DialTimeout, the call's context and its
 // WithTimeout, which bounds the whole call, opening included; an endpoint

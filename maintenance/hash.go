@@ -36,10 +36,11 @@ func HashKV(ctx context.Context, c *conn.Conn, r Request) (*HashKVResponse, erro
 	}
 	ctx, cancel := withTimeout(ctx, r)
 	defer cancel()
-	tc, ep, err := on(ctx, c, r)
+	tc, ep, release, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	resp := &pb.HashKVResponse{}
 	if err := unary.Call(ctx, tc, r.timeout, MethodHashKV, connx.Read, &pb.HashKVRequest{Revision: r.rev}, resp); err != nil {
 		return nil, err
@@ -57,10 +58,11 @@ func Hash(ctx context.Context, c *conn.Conn, r Request) (*HashResponse, error) {
 	}
 	ctx, cancel := withTimeout(ctx, r)
 	defer cancel()
-	tc, ep, err := on(ctx, c, r)
+	tc, ep, release, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	resp := &pb.HashResponse{}
 	if err := unary.Call(ctx, tc, r.timeout, MethodHash, connx.Read, &pb.HashRequest{}, resp); err != nil {
 		return nil, err

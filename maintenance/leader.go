@@ -32,10 +32,11 @@ func MoveLeader(ctx context.Context, c *conn.Conn, r Request) (*Response, error)
 	}
 	ctx, cancel := withTimeout(ctx, r)
 	defer cancel()
-	tc, ep, err := leaderConn(ctx, c, r)
+	tc, ep, release, err := leaderConn(ctx, c, r)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	resp := &pb.MoveLeaderResponse{}
 	if err := unary.Call(ctx, tc, r.timeout, MethodMoveLeader, connx.Write, &pb.MoveLeaderRequest{TargetID: r.target}, resp); err != nil {
 		return nil, err
@@ -43,24 +44,24 @@ func MoveLeader(ctx context.Context, c *conn.Conn, r Request) (*Response, error)
 	return &Response{Header: conn.HeaderOf(resp.Header), Endpoint: ep}, nil
 }
 
-// leaderConn returns a connection that reaches the leader.
-func leaderConn(ctx context.Context, c *conn.Conn, r Request) (*conn.Conn, string, error) {
+// leaderConn returns a connection that reaches the leader, as on does.
+func leaderConn(ctx context.Context, c *conn.Conn, r Request) (*conn.Conn, string, func(), error) {
 	if r.set.has(optEndpoint) {
 		return on(ctx, c, r)
 	}
 	st := &pb.StatusResponse{}
 	if err := unary.Call(ctx, c, r.timeout, MethodStatus, connx.Read, &pb.StatusRequest{}, st); err != nil {
-		return nil, "", err
+		return nil, "", noRelease, err
 	}
 	if st.Leader == 0 {
-		return nil, "", fmt.Errorf("maintenance: move leader: member %x knows no leader: %w", st.GetHeader().GetMemberId(), conn.ErrNoLeader)
+		return nil, "", noRelease, fmt.Errorf("maintenance: move leader: member %x knows no leader: %w", st.GetHeader().GetMemberId(), conn.ErrNoLeader)
 	}
 	if eps := c.Endpoints(); len(eps) == 1 && st.GetHeader().GetMemberId() == st.Leader {
-		return c, eps[0], nil
+		return c, eps[0], noRelease, nil
 	}
 	ml := &pb.MemberListResponse{}
 	if err := unary.Call(ctx, c, r.timeout, "/etcdserverpb.Cluster/MemberList", connx.Read, &pb.MemberListRequest{}, ml); err != nil {
-		return nil, "", err
+		return nil, "", noRelease, err
 	}
 	for _, m := range ml.Members {
 		if m.ID != st.Leader {
@@ -68,10 +69,10 @@ func leaderConn(ctx context.Context, c *conn.Conn, r Request) (*conn.Conn, strin
 		}
 		raw, addr, ok := pickURL(c, m.ClientURLs)
 		if !ok {
-			return nil, "", fmt.Errorf("maintenance: move leader: the leader %x lists no usable client URL %q: %w", m.ID, m.ClientURLs, conn.ErrUnavailable)
+			return nil, "", noRelease, fmt.Errorf("maintenance: move leader: the leader %x lists no usable client URL %q: %w", m.ID, m.ClientURLs, conn.ErrUnavailable)
 		}
-		dc, err := dialed(ctx, c, raw, addr)
-		return dc, addr, err
+		dc, release, err := dialed(ctx, c, raw, addr)
+		return dc, addr, release, err
 	}
-	return nil, "", fmt.Errorf("maintenance: move leader: the leader %s is not in the member list: %w", strconv.FormatUint(st.Leader, 16), conn.ErrNoLeader)
+	return nil, "", noRelease, fmt.Errorf("maintenance: move leader: the leader %s is not in the member list: %w", strconv.FormatUint(st.Leader, 16), conn.ErrNoLeader)
 }

@@ -73,10 +73,11 @@ func Snapshot(ctx context.Context, c *conn.Conn, r Request) (*SnapshotResponse, 
 	}
 	ctx, cancel := withTimeout(ctx, r)
 	defer cancel()
-	tc, ep, err := on(ctx, c, r)
+	tc, ep, release, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	if r.set.has(optFile) {
 		return snapshotFile(ctx, tc, r, ep)
 	}

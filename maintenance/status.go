@@ -66,10 +66,11 @@ func Status(ctx context.Context, c *conn.Conn, r Request) (*StatusResponse, erro
 	}
 	ctx, cancel := withTimeout(ctx, r)
 	defer cancel()
-	tc, ep, err := on(ctx, c, r)
+	tc, ep, release, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	resp := &pb.StatusResponse{}
 	if err := unary.Call(ctx, tc, r.timeout, MethodStatus, connx.Read, &pb.StatusRequest{}, resp); err != nil {
 		return nil, err
@@ -106,10 +107,11 @@ func Defragment(ctx context.Context, c *conn.Conn, r Request) (*Response, error)
 	}
 	ctx, cancel := withTimeout(ctx, r)
 	defer cancel()
-	tc, ep, err := on(ctx, c, r)
+	tc, ep, release, err := on(ctx, c, r)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	resp := &pb.DefragmentResponse{}
 	if err := unary.Call(ctx, tc, r.timeout, MethodDefragment, connx.Write, &pb.DefragmentRequest{}, resp); err != nil {
 		return nil, err
