@@ -142,7 +142,12 @@ type ConfigError struct {
 	Reason string // what is wrong, lower case
 }
 
-func (e *ConfigError) Error() string { return "conn: invalid config: " + e.Field + ": " + e.Reason }
+func (e *ConfigError) Error() string {
+	if e == nil {
+		return "conn: <nil>"
+	}
+	return "conn: invalid config: " + e.Field + ": " + e.Reason
+}
 
 // Unwrap makes errors.Is(err, ErrInvalidConfig) true.
 func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
