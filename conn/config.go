@@ -123,7 +123,7 @@ type Config struct {
 	// resolver, the service config (the balancer behind Status and the
 	// retry policy that resends reads only), the transport credentials
 	// (use TLS) and the auth token. Interceptors, stats handlers and
-	// dialers are what they are for.
+	// dialers are what they are for. A nil option is a *ConfigError.
 	DialOptions []grpc.DialOption
 }
 
@@ -214,6 +214,11 @@ func (c Config) validate() ([]endpoint, error) {
 	}
 	if c.Password != "" && c.Username == "" {
 		return nil, &ConfigError{Field: "Username", Reason: "a password was given without a user name"}
+	}
+	for i, o := range c.DialOptions {
+		if o == nil {
+			return nil, &ConfigError{Field: "DialOptions", Reason: "option " + strconv.Itoa(i) + " is nil"}
+		}
 	}
 	// etcd's AuthenticateRequest carries both as protobuf strings, which
 	// must be UTF-8: gRPC would refuse to encode them.
