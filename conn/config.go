@@ -123,7 +123,7 @@ type Config struct {
 	// resolver, the service config (the balancer behind Status and the
 	// retry policy that resends reads only), the transport credentials
 	// (use TLS) and the auth token. Interceptors, stats handlers and
-	// dialers are what they are for.
+	// dialers are what they are for. A nil option is a *ConfigError.
 	DialOptions []grpc.DialOption
 }
 
@@ -142,7 +142,12 @@ type ConfigError struct {
 	Reason string // what is wrong, lower case
 }
 
-func (e *ConfigError) Error() string { return "conn: invalid config: " + e.Field + ": " + e.Reason }
+func (e *ConfigError) Error() string {
+	if e == nil {
+		return "conn: <nil>"
+	}
+	return "conn: invalid config: " + e.Field + ": " + e.Reason
+}
 
 // Unwrap makes errors.Is(err, ErrInvalidConfig) true.
 func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
@@ -209,6 +214,11 @@ func (c Config) validate() ([]endpoint, error) {
 	}
 	if c.Password != "" && c.Username == "" {
 		return nil, &ConfigError{Field: "Username", Reason: "a password was given without a user name"}
+	}
+	for i, o := range c.DialOptions {
+		if o == nil {
+			return nil, &ConfigError{Field: "DialOptions", Reason: "option " + strconv.Itoa(i) + " is nil"}
+		}
 	}
 	// etcd's AuthenticateRequest carries both as protobuf strings, which
 	// must be UTF-8: gRPC would refuse to encode them.

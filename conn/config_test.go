@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -34,6 +35,7 @@ func TestConfigValidate(t *testing.T) {
 		"backoff order":      {Config{Endpoints: ok.Endpoints, BackoffBase: time.Second, BackoffMax: time.Millisecond}, "BackoffBase"},
 		"negative sync":      {Config{Endpoints: ok.Endpoints, AutoSyncInterval: -time.Second}, "AutoSyncInterval"},
 		"negative probe":     {Config{Endpoints: ok.Endpoints, ProbeInterval: -time.Second}, "ProbeInterval"},
+		"nil dial option":    {Config{Endpoints: ok.Endpoints, DialOptions: []grpc.DialOption{nil}}, "DialOptions"},
 	} {
 		err := tc.cfg.Validate()
 		if !errors.Is(err, ErrInvalidConfig) {

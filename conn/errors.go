@@ -211,6 +211,9 @@ type Error struct {
 //	conn: Put on 127.0.0.1:2379: etcdserver: mvcc: database space exceeded; the write may or may not have been applied
 //	conn: Range not sent (tried 10.0.0.1:2379, 10.0.0.2:2379): context deadline exceeded
 func (e *Error) Error() string {
+	if e == nil {
+		return "conn: <nil>"
+	}
 	var b strings.Builder
 	b.WriteString("conn: ")
 	if m := methodName(e.Method); m != "" {
@@ -245,7 +248,7 @@ func (e *Error) Error() string {
 
 // Is matches the sentinel, the context error and ErrUnknownOutcome.
 func (e *Error) Is(target error) bool {
-	if target == nil {
+	if e == nil || target == nil {
 		return false
 	}
 	if target == ErrUnknownOutcome {
@@ -257,6 +260,9 @@ func (e *Error) Is(target error) bool {
 
 // Unwrap returns the sentinel.
 func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
 	kind, _ := e.sentinels()
 	return kind
 }
@@ -284,6 +290,9 @@ func (e *Error) sentinels() (kind, ctxErr error) {
 // Error without a code (OK, the zero value) reports Unknown, so that a
 // failed call never looks successful.
 func (e *Error) GRPCStatus() *status.Status {
+	if e == nil {
+		return status.New(codes.Unknown, e.Error())
+	}
 	code := e.Code
 	if code == codes.OK {
 		code = codes.Unknown

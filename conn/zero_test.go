@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -47,5 +48,16 @@ func TestZeroConn(t *testing.T) {
 		if !errors.Is(err, conn.ErrClosed) || status.Code(err) != codes.FailedPrecondition {
 			t.Errorf("%s: Get() = %v (code %v), want ErrClosed, FailedPrecondition", name, err, status.Code(err))
 		}
+	}
+}
+
+// A nil grpc.DialOption is a configuration mistake: New fails with a
+// *ConfigError on DialOptions before dialling (gRPC dereferenced it and
+// panicked).
+func TestNewNilDialOption(t *testing.T) {
+	c, err := conn.New(context.Background(), conn.Config{Endpoints: []string{"127.0.0.1:2379"}, DialOptions: []grpc.DialOption{grpc.WithUserAgent("x"), nil}})
+	var ce *conn.ConfigError
+	if c != nil || !errors.Is(err, conn.ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field != "DialOptions" {
+		t.Errorf("New with a nil DialOption: %v, %v; want a *ConfigError on DialOptions", c, err)
 	}
 }

@@ -45,6 +45,9 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
+	if e == nil {
+		return "kv: <nil>"
+	}
 	return e.Pkg + ": invalid " + e.Req + " request: " + e.Field + ": " + e.Reason
 }
 
@@ -52,7 +55,9 @@ func (e *FieldError) Error() string {
 func (e *FieldError) Unwrap() error { return ErrInvalidRequest }
 
 // Is matches Err, the more specific sentinel, when it is set.
-func (e *FieldError) Is(target error) bool { return e.Err != nil && errors.Is(e.Err, target) }
+func (e *FieldError) Is(target error) bool {
+	return e != nil && e.Err != nil && errors.Is(e.Err, target)
+}
 
 // GRPCStatus gives the error the status etcd gives invalid requests,
 // InvalidArgument, for code that looks at status.Code(err).

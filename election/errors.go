@@ -38,6 +38,9 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
+	if e == nil {
+		return "election: <nil>"
+	}
 	s := "election: leadership of " + strconv.Quote(e.Key.Key) + " (create revision " + strconv.FormatInt(e.Key.Rev, 10) + ") lost"
 	switch {
 	case e.Revision > 0:
@@ -51,7 +54,12 @@ func (e *LostError) Error() string {
 }
 
 // Is matches ErrLost.
-func (e *LostError) Is(target error) bool { return target == ErrLost }
+func (e *LostError) Is(target error) bool { return e != nil && target == ErrLost }
 
 // Unwrap returns the cause, if any.
-func (e *LostError) Unwrap() error { return e.Cause }
+func (e *LostError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Cause
+}

@@ -26,6 +26,11 @@ import (
 // loss only when it reaches the cluster again; a write made with Guard is
 // refused by the server meanwhile, which is what makes the token safe to
 // act on. A Leadership's methods are safe for concurrent use.
+//
+// Only Campaign and Track make a Leadership. One they did not make (a zero
+// value, or nil) holds nothing: Done is closed, Err, Proclaim and Resign
+// fail with a *kv.FieldError matching kv.ErrInvalidRequest on the field
+// "leadership" (nothing is sent), and the other methods return zero values.
 type Leadership struct {
 	c      *conn.Conn
 	key    LeaderKey
@@ -48,40 +53,61 @@ func newLeadership(c *conn.Conn, k LeaderKey, value string, h conn.Header) *Lead
 
 // Key returns the leadership's LeaderKey (name, key, create revision,
 // lease), for Proclaim and Resign by request or by connection name.
-func (l *Leadership) Key() LeaderKey { return l.key }
+func (l *Leadership) Key() LeaderKey {
+	if l == nil {
+		return LeaderKey{}
+	}
+	return l.key
+}
 
 // Rev returns the key's create revision: the fencing token. A later
 // leadership of the same election always has a higher one.
-func (l *Leadership) Rev() int64 { return l.key.Rev }
+func (l *Leadership) Rev() int64 { return l.Key().Rev }
 
 // Token is Rev under the name package lock gives its fencing token
 // (lock.Mutex.Token), so code that fences with either reads the same.
-func (l *Leadership) Token() int64 { return l.key.Rev }
+func (l *Leadership) Token() int64 { return l.Key().Rev }
 
 // Guard is the condition that holds exactly while the leadership does:
 // the key exists with its create revision. Writes made in a transaction
 // with it are refused once the leadership is lost:
 //
 //	op.If(l.Guard()).Then(op.Put(kv.New().WithKey("jobs/config").WithValue(v)))
-func (l *Leadership) Guard() compare.Cond { return l.key.Guard() }
+func (l *Leadership) Guard() compare.Cond { return l.Key().Guard() }
 
 // Header is the header of the campaign's write.
-func (l *Leadership) Header() conn.Header { return l.header }
+func (l *Leadership) Header() conn.Header {
+	if l == nil {
+		return conn.Header{}
+	}
+	return l.header
+}
 
 // Value returns the value last put or proclaimed through this handle.
 func (l *Leadership) Value() string {
+	if l == nil {
+		return ""
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.value
 }
 
 // Done is closed when the leadership has ended (see Err).
-func (l *Leadership) Done() <-chan struct{} { return l.done }
+func (l *Leadership) Done() <-chan struct{} {
+	if l.check("done") != nil {
+		return closedCh
+	}
+	return l.done
+}
 
 // Err returns nil while the leadership holds, as far as the client knows,
 // and afterwards why it ended: ErrResigned, or a *LostError matching
 // ErrLost.
 func (l *Leadership) Err() error {
+	if err := l.check("err"); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.err
@@ -91,6 +117,9 @@ func (l *Leadership) Err() error {
 // key's create revision: if the leadership was lost, nothing is written
 // and the error matches ErrLost.
 func (l *Leadership) Proclaim(ctx context.Context, value string) (*ProclaimResponse, error) {
+	if err := l.check("proclaim"); err != nil {
+		return nil, err
+	}
 	resp, err := Proclaim(ctx, l.c, Of(l.key).WithValue(value))
 	if err == nil {
 		l.mu.Lock()
@@ -107,6 +136,9 @@ func (l *Leadership) Proclaim(ctx context.Context, value string) (*ProclaimRespo
 // ends the handle with ErrResigned, not as a loss: most likely it was that
 // delete (and the leadership is over either way).
 func (l *Leadership) Resign(ctx context.Context) (*ResignResponse, error) {
+	if err := l.check("resign"); err != nil {
+		return nil, err
+	}
 	l.mu.Lock()
 	l.resigning++
 	l.mu.Unlock()
@@ -124,6 +156,22 @@ func (l *Leadership) Resign(ctx context.Context) (*ResignResponse, error) {
 	<-l.done
 	return resp, nil
 }
+
+// check refuses a Leadership that Campaign or Track did not make (a zero
+// value or nil): it has no key, connection or tracking to act on.
+func (l *Leadership) check(req string) error {
+	if l == nil || l.c == nil || l.done == nil {
+		return invalid(req, "leadership", "not a Leadership Campaign or Track returned (a zero or nil one)")
+	}
+	return nil
+}
+
+// closedCh is the Done of a Leadership that never held anything.
+var closedCh = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // end records why the leadership ended, once, and stops tracking.
 func (l *Leadership) end(err error) {

@@ -63,6 +63,9 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
+	if e == nil {
+		return "lease: <nil>"
+	}
 	id := strconv.FormatInt(e.ID, 16)
 	switch {
 	case e.LastAck.IsZero():
@@ -80,6 +83,9 @@ func (e *LostError) since() string {
 
 // Is matches ErrLeaseLost, and ErrRevoked or ErrExpired.
 func (e *LostError) Is(target error) bool {
+	if e == nil {
+		return false
+	}
 	switch target {
 	case ErrLeaseLost:
 		return true
@@ -92,4 +98,9 @@ func (e *LostError) Is(target error) bool {
 }
 
 // Unwrap returns the server's answer.
-func (e *LostError) Unwrap() error { return e.Cause }
+func (e *LostError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Cause
+}

@@ -55,6 +55,9 @@ type LostError struct {
 }
 
 func (e *LostError) Error() string {
+	if e == nil {
+		return "lock: <nil>"
+	}
 	s := "lock: " + e.Key
 	if e.Token > 0 {
 		s += " (token " + strconv.FormatInt(e.Token, 10) + ")"
@@ -74,7 +77,12 @@ func (e *LostError) Error() string {
 }
 
 // Is matches ErrLost.
-func (e *LostError) Is(target error) bool { return target == ErrLost }
+func (e *LostError) Is(target error) bool { return e != nil && target == ErrLost }
 
 // Unwrap returns the cause.
-func (e *LostError) Unwrap() error { return e.Cause }
+func (e *LostError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Cause
+}

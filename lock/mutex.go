@@ -28,6 +28,11 @@ import (
 // and the key, which it watches on the connection's shared watch stream
 // from the revision the lock was acquired at, so a deletion is never
 // missed, even across reconnects.
+//
+// Only Lock and TryLock make a Mutex. One they did not make (a zero value,
+// or nil) holds nothing: Done is closed, Err, Unlock and IsOwner fail with
+// a *kv.FieldError matching kv.ErrInvalidRequest on the field "mutex"
+// (nothing is sent), and the other methods return zero values.
 type Mutex struct {
 	c      *conn.Conn
 	s      *lease.Session
@@ -241,25 +246,45 @@ func closed(ch <-chan struct{}) bool {
 // check refuses a Mutex that Lock or TryLock did not return (the zero
 // value): it has no key, session or connection to act on.
 func (m *Mutex) check(req string) error {
-	if m.c == nil || m.s == nil || m.done == nil {
-		return invalid(req, "mutex", "not a lock Lock or TryLock returned (a zero Mutex)")
+	if m == nil || m.c == nil || m.s == nil || m.done == nil {
+		return invalid(req, "mutex", "not a lock Lock or TryLock returned (a zero or nil Mutex)")
 	}
 	return nil
 }
 
 // Key returns the holder's key: prefix/<lease in hex>.
-func (m *Mutex) Key() string { return m.key }
+func (m *Mutex) Key() string {
+	if m == nil {
+		return ""
+	}
+	return m.key
+}
 
 // Token returns the fencing token: the create revision of the holder's
 // key. Tokens grow with every acquisition of the lock, so a resource that
 // remembers the highest token it has seen can refuse a stale holder.
-func (m *Mutex) Token() int64 { return m.token }
+func (m *Mutex) Token() int64 {
+	if m == nil {
+		return 0
+	}
+	return m.token
+}
 
 // Lease returns the ID of the lease the key is attached to.
-func (m *Mutex) Lease() int64 { return m.lease }
+func (m *Mutex) Lease() int64 {
+	if m == nil {
+		return 0
+	}
+	return m.lease
+}
 
 // Header returns the header of the answer that granted the lock.
-func (m *Mutex) Header() conn.Header { return m.header }
+func (m *Mutex) Header() conn.Header {
+	if m == nil {
+		return conn.Header{}
+	}
+	return m.header
+}
 
 // Guard returns the condition "the holder's key still has the create
 // revision it was locked with". Add it to a transaction (op.If(m.Guard(),
@@ -267,16 +292,31 @@ func (m *Mutex) Header() conn.Header { return m.header }
 // held: if the lock was lost meanwhile (lease expired, key deleted), the
 // transaction fails its comparison instead of writing.
 func (m *Mutex) Guard() compare.Cond {
-	return compare.Key(m.key).CreateRevision(compare.Equal, m.token)
+	return compare.Key(m.Key()).CreateRevision(compare.Equal, m.Token())
 }
 
 // Done is closed when the lock is no longer held; Err says why.
-func (m *Mutex) Done() <-chan struct{} { return m.done }
+func (m *Mutex) Done() <-chan struct{} {
+	if m.check("done") != nil {
+		return closedCh
+	}
+	return m.done
+}
+
+// closedCh is the Done of a Mutex that never held anything.
+var closedCh = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // Err returns nil while the lock is held (as far as this process knows),
 // ErrUnlocked after Unlock, or a *LostError (matching ErrLost and its
 // cause, such as ErrKeyDeleted or lease.ErrLeaseLost) when it was lost.
 func (m *Mutex) Err() error {
+	if err := m.check("err"); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.err

@@ -30,7 +30,13 @@ type SnapshotError struct {
 }
 
 func (e *SnapshotError) Error() string {
-	s := e.Kind.Error()
+	if e == nil {
+		return "maintenance: <nil>"
+	}
+	s := "maintenance: snapshot failed"
+	if e.Kind != nil {
+		s = e.Kind.Error()
+	}
 	if e.Detail != "" {
 		s += ": " + e.Detail
 	}
@@ -43,8 +49,14 @@ func (e *SnapshotError) Error() string {
 // Unwrap returns the sentinel and the writer's error, so errors.Is matches
 // both.
 func (e *SnapshotError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
+	if e == nil {
+		return nil
 	}
-	return []error{e.Kind, e.Err}
+	var errs []error
+	for _, err := range []error{e.Kind, e.Err} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }

@@ -135,8 +135,12 @@ func (s *sink) finish() ([sha256.Size]byte, error) {
 // save) writes it, the database followed by its SHA-256, and checks the
 // checksum. It returns the snapshot's size in bytes. A file that does not
 // end with the right checksum fails with ErrChecksum (or ErrIncomplete when
-// it is shorter than a checksum).
+// it is shorter than a checksum). A nil r is an invalid request: a
+// *kv.FieldError matching kv.ErrInvalidRequest.
 func VerifySnapshot(r io.Reader) (int64, error) {
+	if r == nil {
+		return 0, invalid("verify_snapshot", "reader", "must not be nil")
+	}
 	s := newSink(io.Discard, nil)
 	buf := make([]byte, 64<<10)
 	for {

@@ -42,8 +42,11 @@ type StatusResponse struct {
 	Downgrade        DowngradeInfo
 }
 
-// IsLeader reports whether the member that answered is the leader.
-func (s *StatusResponse) IsLeader() bool { return s.Leader != 0 && s.Leader == s.Header.MemberID }
+// IsLeader reports whether the member that answered is the leader (false
+// for a nil response).
+func (s *StatusResponse) IsLeader() bool {
+	return s != nil && s.Leader != 0 && s.Leader == s.Header.MemberID
+}
 
 // DowngradeInfo says whether a cluster downgrade is under way.
 type DowngradeInfo struct {

@@ -28,11 +28,21 @@ type OverlapError struct {
 	field errs.FieldError
 }
 
-func (e *OverlapError) Error() string { return e.field.Error() }
+func (e *OverlapError) Error() string {
+	if e == nil {
+		return "op: <nil>"
+	}
+	return e.field.Error()
+}
 
 // Unwrap returns the *FieldError that names Second, which in turn matches
 // ErrInvalidRequest.
-func (e *OverlapError) Unwrap() error { return &e.field }
+func (e *OverlapError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return &e.field
+}
 
 // overlapError describes the overlapping writes a (run first) and b.
 func (s *writeSet) overlapError(a, b write) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/errs"
 	"github.com/getcd/getcd/op"
 )
 
@@ -29,8 +30,13 @@ func Call[R Named, O any](ctx context.Context, call func(context.Context, *conn.
 	return CallIn(ctx, std, call, req)
 }
 
-// CallIn is Call on the registry r.
+// CallIn is Call on the registry r. A nil call fails with a *kv.FieldError
+// matching kv.ErrInvalidRequest, and nothing is looked up or sent.
 func CallIn[R Named, O any](ctx context.Context, r *Registry, call func(context.Context, *conn.Conn, R) (O, error), req R) (O, error) {
+	if call == nil {
+		var zero O
+		return zero, errs.Field("registry", "call", "call", "must not be nil: give the function to run, e.g. lease.Grant")
+	}
 	c, err := r.lookupFor(req)
 	if err != nil {
 		var zero O

@@ -32,6 +32,10 @@ var (
 	// ErrNoConn: Add was given a nil *[conn.Conn], or one that [conn.New] did
 	// not make.
 	ErrNoConn = errors.New("registry: not a connection made by conn.New")
+	// ErrNoRegistry: Open or Add was called on a nil *Registry, which
+	// holds nothing (its Lookup and Close find no name, Names is empty).
+	// Make a registry with New, or use the package functions.
+	ErrNoRegistry = errors.New("registry: nil *Registry; make one with New")
 )
 
 // errDropped is the error of an Open whose name was closed (by Close or
@@ -46,16 +50,30 @@ type NameError struct {
 }
 
 func (e *NameError) Error() string {
+	if e == nil {
+		return "registry: <nil>"
+	}
+	if e.Err == nil {
+		return "registry: name error: " + strconv.Quote(e.Name)
+	}
 	return e.Err.Error() + ": " + strconv.Quote(e.Name)
 }
 
-func (e *NameError) Unwrap() error { return e.Err }
+func (e *NameError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // GRPCStatus gives status.Code a meaningful code: NotFound for an unknown
 // name, AlreadyExists for a name in use, FailedPrecondition for a name
 // closed while opening, InvalidArgument otherwise.
 func (e *NameError) GRPCStatus() *status.Status {
 	code := codes.InvalidArgument
+	if e == nil {
+		return status.New(code, e.Error())
+	}
 	switch {
 	case errors.Is(e.Err, ErrNotFound):
 		code = codes.NotFound
@@ -68,8 +86,10 @@ func (e *NameError) GRPCStatus() *status.Status {
 }
 
 // Registry maps names to open connections. It is safe for concurrent use.
-// The zero value is not usable; call New, or use the package functions,
-// which work on a process-wide default registry.
+// Make one with New, or use the package functions, which work on a
+// process-wide default registry. The zero value is an empty registry too. A
+// nil *Registry holds nothing: Open and Add fail with ErrNoRegistry, Lookup
+// and Close with ErrNotFound, and Names, Info and Stats are empty.
 type Registry struct {
 	mu    sync.RWMutex
 	conns map[string]*entry
@@ -91,10 +111,16 @@ func (r *Registry) Open(ctx context.Context, name string, cfg conn.Config) (*con
 	if name == "" {
 		return nil, &NameError{Name: name, Err: ErrEmptyName}
 	}
+	if r == nil {
+		return nil, &NameError{Name: name, Err: ErrNoRegistry}
+	}
 	r.mu.Lock()
 	if _, ok := r.conns[name]; ok {
 		r.mu.Unlock()
 		return nil, &NameError{Name: name, Err: ErrAlreadyOpen}
+	}
+	if r.conns == nil {
+		r.conns = make(map[string]*entry)
 	}
 	e := &entry{}
 	r.conns[name] = e
@@ -131,10 +157,16 @@ func (r *Registry) Add(name string, c *conn.Conn) error {
 	if c.ClientConn() == nil {
 		return &NameError{Name: name, Err: ErrNoConn}
 	}
+	if r == nil {
+		return &NameError{Name: name, Err: ErrNoRegistry}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.conns[name]; ok {
 		return &NameError{Name: name, Err: ErrAlreadyOpen}
+	}
+	if r.conns == nil {
+		r.conns = make(map[string]*entry)
 	}
 	r.conns[name] = &entry{c: c}
 	return nil
@@ -142,13 +174,14 @@ func (r *Registry) Add(name string, c *conn.Conn) error {
 
 // Lookup returns the connection registered under name.
 func (r *Registry) Lookup(name string) (*conn.Conn, error) {
-	r.mu.RLock()
-	e, ok := r.conns[name]
 	var c *conn.Conn
-	if ok {
-		c = e.c
+	if r != nil {
+		r.mu.RLock()
+		if e, ok := r.conns[name]; ok {
+			c = e.c
+		}
+		r.mu.RUnlock()
 	}
-	r.mu.RUnlock()
 	if c == nil {
 		if name == "" {
 			return nil, &NameError{Name: name, Err: ErrEmptyName}
@@ -160,6 +193,9 @@ func (r *Registry) Lookup(name string) (*conn.Conn, error) {
 
 // Close closes the connection registered under name and forgets the name.
 func (r *Registry) Close(name string) error {
+	if r == nil {
+		return &NameError{Name: name, Err: ErrNotFound}
+	}
 	r.mu.Lock()
 	e, ok := r.conns[name]
 	if !ok || e.c == nil {
@@ -174,6 +210,9 @@ func (r *Registry) Close(name string) error {
 // CloseAll closes every registered connection and forgets every name, those
 // still opening included (their Open fails and closes what it opened).
 func (r *Registry) CloseAll() error {
+	if r == nil {
+		return nil
+	}
 	r.mu.Lock()
 	conns := r.conns
 	r.conns = make(map[string]*entry)
@@ -189,6 +228,9 @@ func (r *Registry) CloseAll() error {
 
 // Names lists the registered names in order.
 func (r *Registry) Names() []string {
+	if r == nil {
+		return nil
+	}
 	r.mu.RLock()
 	names := make([]string, 0, len(r.conns))
 	for n, e := range r.conns {

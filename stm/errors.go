@@ -32,6 +32,9 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
+	if e == nil {
+		return "stm: <nil>"
+	}
 	var b strings.Builder
 	b.WriteString("stm: conflict: gave up after ")
 	b.WriteString(strconv.Itoa(e.Attempts))

@@ -66,6 +66,13 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e == nil {
+		return "watch: <nil>"
+	}
+	cause := "unknown cause"
+	if e.Cause != nil {
+		cause = e.Cause.Error()
+	}
 	var b strings.Builder
 	b.WriteString("watch: ended")
 	if e.Next > 0 {
@@ -73,13 +80,13 @@ func (e *Error) Error() string {
 		b.WriteString(itoa(e.Next))
 	}
 	b.WriteString(": ")
-	b.WriteString(strings.TrimPrefix(e.Cause.Error(), "watch: "))
+	b.WriteString(strings.TrimPrefix(cause, "watch: "))
 	if e.CompactRevision > 0 {
 		b.WriteString(" (compacted up to revision ")
 		b.WriteString(itoa(e.CompactRevision))
 		b.WriteString(")")
 	}
-	if e.Reason != "" && !strings.Contains(e.Cause.Error(), e.Reason) {
+	if e.Reason != "" && !strings.Contains(cause, e.Reason) {
 		b.WriteString(": ")
 		b.WriteString(e.Reason)
 	}
@@ -92,8 +99,14 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause and, when set, the last stream failure.
 func (e *Error) Unwrap() []error {
-	if e.Last != nil {
-		return []error{e.Cause, e.Last}
+	if e == nil {
+		return nil
 	}
-	return []error{e.Cause}
+	var errs []error
+	for _, err := range []error{e.Cause, e.Last} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }

@@ -1,0 +1,22 @@
+package election_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/getcd/getcd/election"
+)
+
+// A nil *election.LostError in an error interface (a typed nil returned as an error) is
+// a caller's mistake that must not panic: Error prints, and errors.Is and
+// errors.As look through it. Each of them dereferenced the nil pointer.
+func TestNilErrors(t *testing.T) {
+	for _, err := range []error{(*election.LostError)(nil)} {
+		if err.Error() == "" {
+			t.Errorf("%T: empty Error()", err)
+		}
+		if errors.Is(err, election.ErrLost) {
+			t.Errorf("%T: a nil one matches %v", err, election.ErrLost)
+		}
+	}
+}

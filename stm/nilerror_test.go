@@ -1,0 +1,22 @@
+package stm_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/getcd/getcd/stm"
+)
+
+// A nil *stm.ConflictError in an error interface (a typed nil returned as an error) is
+// a caller's mistake that must not panic: Error prints, and errors.Is and
+// errors.As look through it. Each of them dereferenced the nil pointer.
+func TestNilErrors(t *testing.T) {
+	for _, err := range []error{(*stm.ConflictError)(nil)} {
+		if err.Error() == "" {
+			t.Errorf("%T: empty Error()", err)
+		}
+		if errors.Is(err, stm.ErrTxDone) {
+			t.Errorf("%T: a nil one matches %v", err, stm.ErrTxDone)
+		}
+	}
+}
