@@ -19,6 +19,7 @@ import (
 	"github.com/getcd/getcd/internal/connx"
 	"github.com/getcd/getcd/internal/electionpb"
 	"github.com/getcd/getcd/internal/rawpb"
+	"github.com/getcd/getcd/internal/recipe"
 	"github.com/getcd/getcd/internal/unary"
 )
 
@@ -60,8 +61,8 @@ const (
 // It is a write. The server runs several steps (the create, then reads
 // and watches while it waits), so every failure after the request was
 // sent matches conn.ErrUnknownOutcome, except a lease the server does not
-// have (conn.ErrLeaseNotFound) and a member without the service: see
-// campaignOutcome. When the outcome is unknown (its context ended while
+// have (conn.ErrLeaseNotFound) and a member without the service. When the
+// outcome is unknown (its context ended while
 // the server waited, the connection broke, the server's wait failed after
 // it created the key), the key is deleted again if it carries the lease,
 // so nothing is left behind.
@@ -90,7 +91,7 @@ func ServerCampaign(ctx context.Context, c *conn.Conn, r Request) (*CampaignResp
 			return res, nil
 		}
 	} else {
-		err = campaignOutcome(err)
+		err = recipe.Outcome(err)
 	}
 	if errors.Is(err, conn.ErrUnknownOutcome) {
 		cleanup(ctx, c, LeaderKey{Name: r.name, Key: keyOf(r.name, id), Lease: id}, 0)
@@ -111,39 +112,6 @@ func decodeCampaign(b []byte) (*CampaignResponse, error) {
 		res.Leader = LeaderKey{Name: string(l.Name), Key: string(l.Key), Rev: l.Rev, Lease: l.Lease}
 	}
 	return res, nil
-}
-
-// campaignOutcome reclassifies the failure of a server-side Campaign.
-// conn's table classifies single requests, and refusals such as
-// conn.ErrCompacted or conn.ErrNoLeader say that a single write was not
-// applied; the Election service runs several (etcd v3.7.3,
-// server/etcdserver/api/v3election/election.go electionServer.Campaign:
-// a session on the lease, then client/v3/concurrency/election.go
-// Election.Campaign: the create transaction, then waitDeletes' reads and
-// watches, which return their error as it is and leave the key in place
-// unless the campaign's context ended). Only two failures certainly
-// precede the key:
-//
-//   - conn.ErrLeaseNotFound: raised for the put of the create transaction
-//     (server/etcdserver/txn/put.go checkPut, before any operation of the
-//     transaction runs); the later steps never raise it;
-//   - codes.Unimplemented: the member does not serve the Election
-//     service, answered before any handler runs.
-//
-// Everything else that reached the server may have left the key behind,
-// queued with the caller's live lease: it becomes an unknown outcome, so
-// that ServerCampaign deletes the key and the caller knows it may have.
-func campaignOutcome(err error) error {
-	var ce *conn.Error
-	if !errors.As(err, &ce) || ce.NotSent || ce.Unknown {
-		return err
-	}
-	if errors.Is(err, conn.ErrLeaseNotFound) || ce.Code == codes.Unimplemented {
-		return err
-	}
-	cp := *ce
-	cp.Unknown = true
-	return &cp
 }
 
 // ServerProclaim proclaims a value through the server-side Election

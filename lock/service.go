@@ -2,15 +2,13 @@ package lock
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"google.golang.org/grpc/codes"
 
 	"github.com/getcd/getcd/conn"
 	"github.com/getcd/getcd/internal/connx"
 	"github.com/getcd/getcd/internal/lockpb"
 	"github.com/getcd/getcd/internal/rawpb"
+	"github.com/getcd/getcd/internal/recipe"
 	"github.com/getcd/getcd/internal/unary"
 )
 
@@ -65,7 +63,7 @@ func ServerLock(ctx context.Context, c *conn.Conn, r Request) (*ServerLockRespon
 	}
 	resp := rawpb.NewResponse()
 	if err := x.Invoke(ctx, MethodLock, rawpb.Message(lockpb.AppendLockRequest(nil, []byte(r.prefix), id)), resp, connx.Write); err != nil {
-		return nil, lockOutcome(err)
+		return nil, recipe.Outcome(err)
 	}
 	return decodeLock(rawpb.Bytes(resp))
 }
@@ -104,34 +102,6 @@ func decodeUnlock(b []byte) (*ServerUnlockResponse, error) {
 		return nil, &badResponse{method: MethodUnlock, err: err}
 	}
 	return &ServerUnlockResponse{Header: conn.HeaderOf(m.Header)}, nil
-}
-
-// lockOutcome reclassifies the failure of a server-side Lock. conn's table
-// classifies single requests; the Lock service runs several (etcd v3.7.3,
-// server/etcdserver/api/v3lock/lock.go lockServer.Lock: a session on the
-// lease, then client/v3/concurrency/mutex.go Mutex.Lock: the create
-// transaction, reads and a watch, and on a failed wait a delete whose error
-// it drops). Only two failures certainly precede the key:
-//
-//   - conn.ErrLeaseNotFound: raised for the put of the create transaction
-//     (server/etcdserver/txn/put.go checkPut, called by txn.go checkTxn
-//     before any operation of the transaction runs); the later steps (range,
-//     watch, delete) never raise it;
-//   - codes.Unimplemented: the member does not serve the Lock service (a
-//     gRPC proxy without it), answered before any handler runs.
-//
-// Everything else that reached the server may have left the key behind.
-func lockOutcome(err error) error {
-	var ce *conn.Error
-	if !errors.As(err, &ce) || ce.NotSent || ce.Unknown {
-		return err
-	}
-	if errors.Is(err, conn.ErrLeaseNotFound) || ce.Code == codes.Unimplemented {
-		return err
-	}
-	cp := *ce
-	cp.Unknown = true
-	return &cp
 }
 
 // badResponse is the error of an answer that could not be decoded.
