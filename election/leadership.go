@@ -143,6 +143,12 @@ func (l *Leadership) Resign(ctx context.Context) (*ResignResponse, error) {
 	l.resigning++
 	l.mu.Unlock()
 	resp, err := Resign(ctx, l.c, Of(l.key))
+	if err == nil {
+		// Ended before this Resign stops counting as in flight: the
+		// tracking goroutine may see the deletion in between, and must
+		// take it for this Resign's.
+		l.end(ErrResigned)
+	}
 	l.mu.Lock()
 	l.resigning--
 	if errors.Is(err, conn.ErrUnknownOutcome) {
@@ -152,7 +158,6 @@ func (l *Leadership) Resign(ctx context.Context) (*ResignResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.end(ErrResigned)
 	<-l.done
 	return resp, nil
 }
