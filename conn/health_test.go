@@ -15,6 +15,7 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/balancer"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -446,7 +447,8 @@ func TestLiveConns(t *testing.T) {
 
 // rescue closes a member's connections only when it has been out for no
 // leader since at least the probe before, while another member is in
-// rotation; once per time out, again after it came back and left again.
+// rotation and connected; once per time out, again after it came back and
+// left again.
 func TestRescueConditions(t *testing.T) {
 	_, h, byName := newTestPicker()
 	h.c.cfg.ProbeInterval = time.Hour // outAt is set by hand below
@@ -472,6 +474,14 @@ func TestRescueConditions(t *testing.T) {
 		t.Fatal("closed at once, without a second probe")
 	}
 	a.outAt.Store(long)
+	// b and c are in rotation (never refused) but not connected: they are
+	// down, a lost its quorum, and there is nowhere else to go.
+	h.c.tracker.update("b", balancer.SubConnState{ConnectivityState: connectivity.TransientFailure, ConnectionError: errors.New("refused")})
+	h.rescue(a, ErrNoLeader)
+	if closed(y) {
+		t.Fatal("closed while the members in rotation are not connected")
+	}
+	h.c.tracker.update("b", balancer.SubConnState{ConnectivityState: connectivity.Ready})
 	h.rescue(a, ErrNoSpace) // an alarm: every member has it, nowhere better to go
 	if closed(y) {
 		t.Fatal("closed for an alarm")
