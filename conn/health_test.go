@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
 
 	kv "github.com/getcd/getcd/ctx"
@@ -509,5 +511,29 @@ func TestRescueConditions(t *testing.T) {
 	h.rescue(a, ErrNoLeader)
 	if !closed(y2) {
 		t.Fatal("not closed after leaving the rotation again")
+	}
+}
+
+// An endpoint that SetEndpoints or Sync removes leaves no record of its
+// network connections behind: without that, every member a long-lived
+// connection ever followed kept its closed connections recorded.
+func TestSetEndpointsForgetsConns(t *testing.T) {
+	eps := []endpoint{{addr: "a:1"}, {addr: "c:1"}}
+	c := &Conn{cfg: Config{Logger: slog.New(slog.DiscardHandler)}, resolver: manual.NewBuilderWithScheme("test-forget")}
+	c.eps.Store(&eps)
+	c.tracker = newTracker(eps, DefaultBackoffBase, DefaultBackoffMax, c.cfg.Logger)
+	c.health = newHealth(c)
+	for _, ep := range eps {
+		x, y := net.Pipe()
+		t.Cleanup(func() { x.Close(); y.Close() })
+		c.live.add(ep.addr, x)
+	}
+	if err := c.setEndpoints([]endpoint{{addr: "a:1"}, {addr: "b:1"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.live.mu.Lock()
+	defer c.live.mu.Unlock()
+	if got := slices.Sorted(maps.Keys(c.live.by)); !slices.Equal(got, []string{"a:1"}) {
+		t.Errorf("connections recorded for %v after the endpoints became a:1, b:1; want a:1 only", got)
 	}
 }
