@@ -174,12 +174,13 @@
 //
 // Taking a member out keeps new calls away; it does not free those the
 // member already holds. When the next probe, a ProbeInterval later, finds
-// it still without a leader while another member is in rotation, the
-// connection closes its network connections to that member: everything it
-// held fails at once with Unavailable. Reads then go to another member (the
-// retry policy resends them), writes report ErrUnknownOutcome (they may
-// have reached a leader before the cut), and watches and lease keep-alives
-// resume on another member. gRPC reconnects to the member for the probes.
+// it still without a leader while another member is in rotation and
+// connected (not down: then the cluster lost its quorum and there is
+// nowhere better to go), the connection closes its network connections to
+// that member: everything it held fails at once with Unavailable. Reads
+// then go to another member (the retry policy resends them), writes report
+// ErrUnknownOutcome (they may have reached a leader before the cut), and
+// watches and lease keep-alives resume on another member. gRPC reconnects to the member for the probes.
 // With one member cut off from three, the partition test measured: out of
 // rotation 2 s after the cut (etcd's election timeout and one probe), the
 // calls it held freed about 1 s later, and no call started after detection
