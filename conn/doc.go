@@ -180,8 +180,9 @@
 // that member: everything it held fails at once with Unavailable. Reads
 // then go to another member (the retry policy resends them), writes report
 // ErrUnknownOutcome (they may have reached a leader before the cut), and
-// watches and lease keep-alives resume on another member. gRPC reconnects to the member for the probes.
-// With one member cut off from three, the partition test measured: out of
+// watches and lease keep-alives resume on another member. gRPC reconnects
+// to the member for the probes. With one member cut off from three, the
+// partition test measured: out of
 // rotation 2 s after the cut (etcd's election timeout and one probe), the
 // calls it held freed about 1 s later, and no call started after detection
 // failed (integration/healthtest TestPartitionedFollower; TestPartitionedLeader
