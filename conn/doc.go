@@ -173,20 +173,21 @@
 // ProbeInterval makes it rarer, DisableRotation turns it off.
 //
 // Taking a member out keeps new calls away; it does not free those the
-// member already holds. When the next probe, a ProbeInterval later, finds
-// it still without a leader while another member is in rotation, the
-// connection closes its network connections to that member: everything it
-// held fails at once with Unavailable. Reads then go to another member (the
-// retry policy resends them), writes report ErrUnknownOutcome (they may
-// have reached a leader before the cut), and watches and lease keep-alives
-// resume on another member. gRPC reconnects to the member for the probes.
-// With one member cut off from three, the partition test measured: out of
-// rotation 2 s after the cut (etcd's election timeout and one probe), the
-// calls it held freed about 1 s later, and no call started after detection
-// failed (integration/healthtest TestPartitionedFollower; TestPartitionedLeader
-// cuts the leader off). Calls a healthy member holds are its own: a write
-// it forwarded to a leader that was just cut off waits for etcd's request
-// timeout there.
+// member already holds. When the next probe, a ProbeInterval later, finds it
+// still without a leader while another member is in rotation and connected
+// (not down: then the cluster lost its quorum and there is nowhere better to
+// go), the connection closes its network connections to that member:
+// everything it held fails at once with Unavailable. Reads then go to
+// another member (the retry policy resends them), writes report
+// ErrUnknownOutcome (they may have reached a leader before the cut), and
+// watches and lease keep-alives resume on another member. gRPC reconnects to
+// the member for the probes. With one member cut off from three, the
+// partition test measured: out of rotation 2 s after the cut (etcd's
+// election timeout and one probe), the calls it held freed about 1 s later,
+// and no call started after detection failed (integration/healthtest
+// TestPartitionedFollower; TestPartitionedLeader cuts the leader off). Calls
+// a healthy member holds are its own: a write it forwarded to a leader that
+// was just cut off waits for etcd's request timeout there.
 // Status lists the members out of rotation (EndpointStatus.OutOfRotation,
 // OutSince, OutReason), and so does registry.Info. When every member is
 // out, calls go to them anyway: the verdicts never make a connection

@@ -79,6 +79,13 @@ func parseEndpoint(r string) (endpoint, error) {
 	if err != nil || n <= 0 || n > 65535 || port[0] == '+' {
 		return bad("port must be 1-65535")
 	}
+	if ep.secure || ep.plain {
+		// A URL escapes the % of an IPv6 zone as %25 (RFC 6874), and etcd
+		// advertises its client URLs so: "http://[fe80::1%25eth0]:2379".
+		if i := strings.Index(host, "%25"); i >= 0 && strings.Contains(host[:i], ":") {
+			host = host[:i] + "%" + host[i+len("%25"):]
+		}
+	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		host = ip.String()
 	} else {

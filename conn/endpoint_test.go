@@ -25,6 +25,10 @@ func TestParseEndpoint(t *testing.T) {
 		{"h:02379", "h:2379", "h", false},
 		{"ETCD-0.Example:2379", "etcd-0.example:2379", "etcd-0.example", false},
 		{"[0:0::1]:2379", "[::1]:2379", "::1", false},
+		// A URL escapes an IPv6 zone's % as %25, as etcd's member list does.
+		{"http://[fe80::1%25eth0]:2379", "[fe80::1%eth0]:2379", "fe80::1%eth0", false},
+		{"https://[fe80::1%eth0]:2379", "[fe80::1%eth0]:2379", "fe80::1%eth0", true},
+		{"[fe80::1%eth0]:2379", "[fe80::1%eth0]:2379", "fe80::1%eth0", false},
 	} {
 		ep, err := parseEndpoint(tc.in)
 		if err != nil {
@@ -61,6 +65,9 @@ func TestParseEndpointsSet(t *testing.T) {
 		if _, err := parseEndpoints(dup); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("duplicate endpoints %q: got %v", dup, err)
 		}
+	}
+	if _, err := parseEndpoints([]string{"http://[fe80::1%25eth0]:1", "[fe80::1%eth0]:1"}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("one zoned address, escaped and not: got %v", err)
 	}
 	if _, err := parseEndpoints([]string{"https://a:1", "b:1"}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("mixed schemes: got %v", err)

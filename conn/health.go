@@ -159,14 +159,14 @@ func (h *health) takeOut(e *epHealth, cause error) {
 // out of rotation for cause and it looks cut off from a cluster that
 // serves: a probe found it without a leader, and the next one (a
 // ProbeInterval later, hence the half interval of slack below) still does,
-// while another endpoint is in rotation (has a leader). What it holds then
-// is answered at etcd's request timeout at best; closing fails it at once
-// (see rescue.go). Without the wait, a member in a brief election, whose
-// calls may well outlast it, would lose them; when no endpoint is in
-// rotation the whole cluster is electing or down, and there is nowhere
-// better to go. Once per time out.
+// while another endpoint is in rotation and connected (see othersServe).
+// What it holds then is answered at etcd's request timeout at best; closing
+// fails it at once (see rescue.go). Without the wait, a member in a brief
+// election, whose calls may well outlast it, would lose them; when no other
+// endpoint is in rotation and connected, the whole cluster is electing or
+// down, and there is nowhere better to go. Once per time out.
 func (h *health) rescue(e *epHealth, cause error) {
-	if !errors.Is(cause, ErrNoLeader) || h.inRotation() == 0 ||
+	if !errors.Is(cause, ErrNoLeader) || !h.othersServe(e) ||
 		e.outAt.Load() > time.Now().Add(-h.c.cfg.ProbeInterval/2).UnixNano() ||
 		!e.rescued.CompareAndSwap(false, true) {
 		return
@@ -175,6 +175,24 @@ func (h *health) rescue(e *epHealth, cause error) {
 		h.c.cfg.Logger.Warn("getcd: closed the connections to a member with no leader, to move its calls and streams to the others",
 			"endpoint", e.addr, "connections", n, "calls in flight", e.inflight.Load())
 	}
+}
+
+// othersServe says whether an endpoint other than e is in rotation and
+// connected: somewhere the calls of e can go. An endpoint in rotation is
+// only one never refused for lack of a leader; a member that is down (or
+// unreachable) is never refused, and stays in rotation. When the others are
+// down and e has no leader, the cluster has lost its quorum: closing the
+// connections of e would fail what it holds for nothing.
+func (h *health) othersServe(e *epHealth) bool {
+	h.mu.Lock()
+	var others []string
+	for a, o := range h.eps {
+		if o != e && !o.out.Load() {
+			others = append(others, a)
+		}
+	}
+	h.mu.Unlock()
+	return h.c.tracker.anyActive(others)
 }
 
 // putBack returns e to rotation.

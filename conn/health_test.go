@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"testing"
@@ -15,7 +16,9 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"google.golang.org/grpc/balancer"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
 
 	kv "github.com/getcd/getcd/ctx"
@@ -446,7 +449,8 @@ func TestLiveConns(t *testing.T) {
 
 // rescue closes a member's connections only when it has been out for no
 // leader since at least the probe before, while another member is in
-// rotation; once per time out, again after it came back and left again.
+// rotation and connected; once per time out, again after it came back and
+// left again.
 func TestRescueConditions(t *testing.T) {
 	_, h, byName := newTestPicker()
 	h.c.cfg.ProbeInterval = time.Hour // outAt is set by hand below
@@ -472,6 +476,14 @@ func TestRescueConditions(t *testing.T) {
 		t.Fatal("closed at once, without a second probe")
 	}
 	a.outAt.Store(long)
+	// b and c are in rotation (never refused) but not connected: they are
+	// down, a lost its quorum, and there is nowhere else to go.
+	h.c.tracker.update("b", balancer.SubConnState{ConnectivityState: connectivity.TransientFailure, ConnectionError: errors.New("refused")})
+	h.rescue(a, ErrNoLeader)
+	if closed(y) {
+		t.Fatal("closed while the members in rotation are not connected")
+	}
+	h.c.tracker.update("b", balancer.SubConnState{ConnectivityState: connectivity.Ready})
 	h.rescue(a, ErrNoSpace) // an alarm: every member has it, nowhere better to go
 	if closed(y) {
 		t.Fatal("closed for an alarm")
@@ -499,5 +511,29 @@ func TestRescueConditions(t *testing.T) {
 	h.rescue(a, ErrNoLeader)
 	if !closed(y2) {
 		t.Fatal("not closed after leaving the rotation again")
+	}
+}
+
+// An endpoint that SetEndpoints or Sync removes leaves no record of its
+// network connections behind: without that, every member a long-lived
+// connection ever followed kept its closed connections recorded.
+func TestSetEndpointsForgetsConns(t *testing.T) {
+	eps := []endpoint{{addr: "a:1"}, {addr: "c:1"}}
+	c := &Conn{cfg: Config{Logger: slog.New(slog.DiscardHandler)}, resolver: manual.NewBuilderWithScheme("test-forget")}
+	c.eps.Store(&eps)
+	c.tracker = newTracker(eps, DefaultBackoffBase, DefaultBackoffMax, c.cfg.Logger)
+	c.health = newHealth(c)
+	for _, ep := range eps {
+		x, y := net.Pipe()
+		t.Cleanup(func() { x.Close(); y.Close() })
+		c.live.add(ep.addr, x)
+	}
+	if err := c.setEndpoints([]endpoint{{addr: "a:1"}, {addr: "b:1"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.live.mu.Lock()
+	defer c.live.mu.Unlock()
+	if got := slices.Sorted(maps.Keys(c.live.by)); !slices.Equal(got, []string{"a:1"}) {
+		t.Errorf("connections recorded for %v after the endpoints became a:1, b:1; want a:1 only", got)
 	}
 }

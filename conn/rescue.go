@@ -3,6 +3,7 @@ package conn
 import (
 	"context"
 	"net"
+	"slices"
 	"sync"
 
 	"google.golang.org/grpc/attributes"
@@ -66,6 +67,20 @@ func (l *liveConns) closeAll(addr string) int {
 		_ = c.Close()
 	}
 	return len(cs)
+}
+
+// retain forgets the connections of every endpoint but addrs, the current
+// ones: gRPC closes the connections of an endpoint that goes, and without
+// this the record of every endpoint the connection ever had (each member
+// replaced or readdressed, as Sync follows them) would stay for its life.
+func (l *liveConns) retain(addrs []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for a := range l.by {
+		if !slices.Contains(addrs, a) {
+			delete(l.by, a)
+		}
+	}
 }
 
 // recordingCreds records each connection its handshake makes.

@@ -76,6 +76,7 @@ func (c *Conn) setEndpoints(eps []endpoint) error {
 	}
 	c.eps.Store(&eps)
 	c.resolver.UpdateState(c.resolverState())
+	c.live.retain(addrs)
 	c.cfg.Logger.Info("getcd: endpoints changed", "endpoints", addrs)
 	return nil
 }

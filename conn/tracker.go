@@ -162,6 +162,18 @@ func (t *tracker) setRotation(addr string, out bool, reason error) {
 	}
 }
 
+// anyActive says whether one of addrs is connected (StateActive).
+func (t *tracker) anyActive(addrs []string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, a := range addrs {
+		if st, ok := t.eps[a]; ok && st.State == StateActive {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *tracker) snapshot() []EndpointStatus {
 	t.mu.Lock()
 	defer t.mu.Unlock()
