@@ -63,7 +63,11 @@ type wstate struct {
 	next    int64 // first revision not yet received; 0 until known
 	created bool  // the server created it once (for WithCreatedNotify)
 	gone    bool  // cancelled while creating: ignore its created response
-	frag    []*mvccpb.Event
+	// cancelledOn is the stream on which the watch was last cancelled
+	// (paused): etcd keeps what the cancelled watcher had queued and
+	// sends it under the same ID to the next watch created with it.
+	cancelledOn *session
+	frag        []*mvccpb.Event
 }
 
 // Backoff between failed streams.
@@ -186,7 +190,11 @@ func (l *loop) start() {
 func (l *loop) create(st *wstate) {
 	t := st.w.tmpl
 	id := t.WatchId
-	if id == 0 {
+	// A watch created again on the stream that cancelled it (a pause)
+	// takes a fresh ID even if it has its own: under its old one, etcd
+	// would first send the events the cancelled watcher had queued, newer
+	// than those the watch missed, which would then be dropped as repeats.
+	if id == 0 || st.cancelledOn == l.sess {
 		for {
 			l.nextID++
 			if _, used := l.byID[l.nextID]; !used {
@@ -225,6 +233,7 @@ func (l *loop) cancel(st *wstate) {
 	case active:
 		delete(l.byID, st.id)
 		l.sess.send(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CancelRequest{CancelRequest: &pb.WatchCancelRequest{WatchId: st.id}}})
+		st.cancelledOn = l.sess
 	}
 	st.frag = nil
 }

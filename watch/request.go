@@ -113,7 +113,10 @@ func (r Request) WithPrevKV() Request { r.set |= optPrevKV; return r }
 // WithWatchID asks the server to give the watch this ID on the stream
 // instead of one getcd picks. IDs are per stream: two watches of one
 // connection with the same ID conflict and the second one ends with an
-// error. Zero means getcd picks.
+// error. Zero means getcd picks. A watch created again after a pause
+// (see Bounded buffers in the package documentation) on the same stream
+// gets an ID getcd picks: etcd would send it, under its old ID, events
+// the cancelled watch had queued.
 func (r Request) WithWatchID(id int64) Request {
 	r.id = id
 	r.set |= optWatchID
