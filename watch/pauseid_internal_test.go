@@ -85,3 +85,46 @@ func TestPausedOwnIDResume(t *testing.T) {
 		t.Fatalf("revisions delivered %v, want 10 to 16 each once", got)
 	}
 }
+
+// TestClosedOwnIDReused opens a watch with the ID of one closed on the same
+// stream: etcd sends it, under that ID, the events the closed watch's
+// watcher had queued. They belong to another key and must not reach it.
+func TestClosedOwnIDReused(t *testing.T) {
+	g := closedGroup()
+	sess := &session{g: g, wake: make(chan struct{}, 1)}
+	l := &loop{g: g, watches: make(map[*Watcher]*wstate), byID: make(map[int64]*wstate), sess: sess}
+	add := func(r Request) *Watcher {
+		t.Helper()
+		tmpl, err := r.compile(wire.Alias)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := newWatcher(g, tmpl, r)
+		l.command(command{kind: cmdAdd, w: w})
+		q := sess.queue[len(sess.queue)-1].GetCreateRequest()
+		l.onResponse(&pb.WatchResponse{Header: &pb.ResponseHeader{Revision: 30}, WatchId: q.WatchId, Created: true})
+		return w
+	}
+	add(Key("other")) // keeps the stream open
+	closed := add(Key("a").WithWatchID(7))
+	closed.dropped = true
+	l.command(command{kind: cmdRemove, w: closed})
+	w := add(Key("b").WithWatchID(7).WithStartRevision(5))
+	// Queued for the closed watch before its cancel request arrived.
+	l.onResponse(&pb.WatchResponse{Header: &pb.ResponseHeader{Revision: 30}, WatchId: 7,
+		Events: []*mvccpb.Event{{Kv: &mvccpb.KeyValue{Key: []byte("a"), ModRevision: 20}}}})
+	// The new watch's own.
+	l.onResponse(&pb.WatchResponse{Header: &pb.ResponseHeader{Revision: 30}, WatchId: l.watches[w].id,
+		Events: []*mvccpb.Event{{Kv: &mvccpb.KeyValue{Key: []byte("b"), ModRevision: 6}}}})
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var got []string
+	for _, r := range w.queue[w.head:] {
+		for _, ev := range r.Events {
+			got = append(got, string(ev.KV.Key)+"@"+itoa(ev.KV.ModRevision))
+		}
+	}
+	if len(got) != 1 || got[0] != "b@6" {
+		t.Fatalf("the watch of b received %v, want [b@6]", got)
+	}
+}
