@@ -85,6 +85,11 @@ type loop struct {
 	retryC   <-chan time.Time
 	reauth   error // auth failure to recover from on the next stream
 	progress bool  // a progress request waits for a stream
+	// retired holds the IDs of their own (WithWatchID) of the watches
+	// cancelled on the stream: etcd keeps what a cancelled watcher had
+	// queued and sends it, under the same ID, to the next watch created
+	// with it, so no watch is created with them again on this stream.
+	retired map[int64]struct{}
 }
 
 // run is the owner goroutine. It exits when the group has no watch left
@@ -171,6 +176,7 @@ func (l *loop) start() {
 	l.sess = startSession(l.g, l.reauth)
 	l.reauth = nil
 	l.nextID = 0
+	clear(l.retired)
 	for _, st := range l.watches {
 		if st.state == pending {
 			l.create(st)
@@ -186,17 +192,24 @@ func (l *loop) start() {
 func (l *loop) create(st *wstate) {
 	t := st.w.tmpl
 	id := t.WatchId
-	if id == 0 {
+	if _, used := l.byID[id]; id != 0 && used {
+		l.end(st, &Error{Cause: ErrIDInUse, Next: st.next})
+		return
+	}
+	// An ID cancelled on this stream is not used again (see retired):
+	// a watch created again after a pause would first receive the events
+	// its cancelled watcher had queued, newer than those it missed, which
+	// would then be dropped as repeats; a new watch would receive another
+	// watch's events.
+	if _, r := l.retired[id]; id == 0 || r {
 		for {
 			l.nextID++
-			if _, used := l.byID[l.nextID]; !used {
+			_, used := l.byID[l.nextID]
+			if _, r := l.retired[l.nextID]; !used && !r {
 				break
 			}
 		}
 		id = l.nextID
-	} else if _, used := l.byID[id]; used {
-		l.end(st, &Error{Cause: ErrIDInUse, Next: st.next})
-		return
 	}
 	st.id, st.state, st.gone = id, creating, false
 	l.byID[id] = st
@@ -225,6 +238,12 @@ func (l *loop) cancel(st *wstate) {
 	case active:
 		delete(l.byID, st.id)
 		l.sess.send(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CancelRequest{CancelRequest: &pb.WatchCancelRequest{WatchId: st.id}}})
+		if st.id == st.w.tmpl.WatchId {
+			if l.retired == nil {
+				l.retired = make(map[int64]struct{})
+			}
+			l.retired[st.id] = struct{}{}
+		}
 	}
 	st.frag = nil
 }

@@ -113,7 +113,11 @@ func (r Request) WithPrevKV() Request { r.set |= optPrevKV; return r }
 // WithWatchID asks the server to give the watch this ID on the stream
 // instead of one getcd picks. IDs are per stream: two watches of one
 // connection with the same ID conflict and the second one ends with an
-// error. Zero means getcd picks.
+// error. Zero means getcd picks. An ID whose watch was cancelled on the
+// stream (closed, or paused: see Bounded buffers in the package
+// documentation) is not given again on that stream: etcd would send the
+// next watch with it the events the cancelled one had queued. A watch
+// asking for it, or created again after its pause, gets an ID getcd picks.
 func (r Request) WithWatchID(id int64) Request {
 	r.id = id
 	r.set |= optWatchID
