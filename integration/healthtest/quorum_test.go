@@ -1,17 +1,11 @@
 package healthtest
 
 import (
-	"context"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/getcd/getcd/conn"
-	kv "github.com/getcd/getcd/ctx"
-	"github.com/getcd/getcd/integration/etcdtest"
-	"github.com/getcd/getcd/maintenance"
-	"github.com/getcd/getcd/watch"
 )
 
 // On three processes, a connection whose only call is a watch has it on a
@@ -25,42 +19,8 @@ func TestQuorumLostKeepsConns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster of etcd processes")
 	}
-	cl := etcdtest.StartCluster(t, etcdBin, 3)
-	ctx, cancel := context.WithTimeout(testCtx(t), 40*time.Second)
-	defer cancel()
-	eps := cl.Endpoints()
-	ends := &streamEnds{}
-	c := open(t, conn.Config{Endpoints: eps, ProbeInterval: 250 * time.Millisecond, Logger: slog.New(ends)})
-	admin := open(t, conn.Config{Endpoints: eps})
-	prefix := etcdtest.KeyPrefix(t) + "/"
-
-	w, err := watch.Open(ctx, c, watch.New().WithKey(prefix).WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Close() }()
-	first, err := admin.Put(ctx, kv.New().WithKey(prefix+"first").WithValue("x"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := w.Next(ctx)
-	if err != nil || len(r.Events) != 1 || r.Revision() != first.Header.Revision {
-		t.Fatalf("first response %+v, %v; want the put at %d", r, err, first.Header.Revision)
-	}
-	// The watch's member is the one whose Status names its member ID.
-	victim := -1
-	for i, m := range cl.Members {
-		st, err := maintenance.Status(ctx, admin, maintenance.New().WithEndpoint(m.Endpoint()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Header.MemberID == r.Header.MemberID {
-			victim = i
-		}
-	}
-	if victim < 0 {
-		t.Fatalf("no member has the watch's member ID %x", r.Header.MemberID)
-	}
+	lw := startLoneWatch(t)
+	cl, ctx, c, ends, victim := lw.cl, lw.ctx, lw.c, lw.ends, lw.member
 	vm := cl.Members[victim]
 	killAt := time.Now()
 	for i, m := range cl.Members {

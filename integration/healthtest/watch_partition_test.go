@@ -75,54 +75,19 @@ func TestPartitionedWatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster of etcd processes")
 	}
-	cl := etcdtest.StartCluster(t, etcdBin, 3)
-	ctx, cancel := context.WithTimeout(testCtx(t), 40*time.Second)
-	defer cancel()
-	eps := cl.Endpoints()
-	ends := &streamEnds{}
-	c := open(t, conn.Config{Endpoints: eps, ProbeInterval: 250 * time.Millisecond, Logger: slog.New(ends)})
-	admin := open(t, conn.Config{Endpoints: eps})
-	prefix := etcdtest.KeyPrefix(t) + "/"
-
-	w, err := watch.Open(ctx, c, watch.New().WithKey(prefix).WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = w.Close() }()
-	first, err := admin.Put(ctx, kv.New().WithKey(prefix+"first").WithValue("x"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := w.Next(ctx)
-	if err != nil || len(r.Events) != 1 || r.Revision() != first.Header.Revision {
-		t.Fatalf("first response %+v, %v; want the put at %d", r, err, first.Header.Revision)
-	}
-	victimID := r.Header.MemberID
+	lw := startLoneWatch(t)
+	cl, ctx, eps, ends, w, first, prefix := lw.cl, lw.ctx, lw.cl.Endpoints(), lw.ends, lw.w, lw.first, lw.prefix
+	victim, victimID := lw.member, lw.memberID
 	// The cut-off member is a follower: with the leader cut off, a put that
 	// another member forwarded to it just before would wait for etcd's
 	// request timeout (TestPartitionedLeader has that case). If the watch
 	// is on the leader, the leadership moves.
-	victim, other, leader := -1, uint64(0), uint64(0)
-	for i, m := range cl.Members {
-		st, err := maintenance.Status(ctx, admin, maintenance.New().WithEndpoint(m.Endpoint()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Header.MemberID == victimID {
-			victim = i
-		} else {
-			other = st.Header.MemberID
-		}
-		leader = st.Leader
-	}
-	if leader == victimID {
+	if lw.leader == victimID {
+		other := lw.ids[(victim+1)%len(lw.ids)]
 		t.Logf("the watch is on the leader %x: the leadership moves to %x", victimID, other)
-		if _, err := maintenance.MoveLeader(ctx, admin, maintenance.New().WithTarget(other)); err != nil {
+		if _, err := maintenance.MoveLeader(ctx, lw.admin, maintenance.New().WithTarget(other)); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if victim < 0 {
-		t.Fatalf("no member has the watch's member ID %x", victimID)
 	}
 	vm := cl.Members[victim]
 	others := slices.DeleteFunc(slices.Clone(eps), func(e string) bool { return e == vm.Endpoint() })
@@ -171,7 +136,7 @@ func TestPartitionedWatch(t *testing.T) {
 		if err != nil {
 			mu.Lock()
 			t.Fatalf("watch: %v (events seen up to %d, %d puts, writer error %v); stream ends after the cut %v; status %+v",
-				err, seen[len(seen)-1], len(revs), wErr, ends.after(cutAt), c.Status())
+				err, seen[len(seen)-1], len(revs), wErr, ends.after(cutAt), lw.c.Status())
 		}
 		if movedAt.IsZero() && r.Header.MemberID != victimID {
 			movedAt = time.Now()
@@ -219,7 +184,7 @@ func TestPartitionedWatch(t *testing.T) {
 	if errors.Is(ended[0].err, conn.ErrNoLeader) {
 		t.Errorf("the watch stream on the cut-off member was ended by etcd (%v), not freed by the connection", ended[0].err)
 	}
-	if st, _ := statusOf(c, vm.Endpoint()); st.OutOfRotation {
+	if st, _ := statusOf(lw.c, vm.Endpoint()); st.OutOfRotation {
 		// It may come back later; only log.
 		t.Logf("the healed member is still out of rotation at the end: %+v", st)
 	}
@@ -233,4 +198,65 @@ func firstDifference(got, want []int64) string {
 		}
 	}
 	return fmt.Sprintf("lengths %d and %d", len(got), len(want))
+}
+
+// loneWatch is a connection whose only call is a watch, on a three-member
+// cluster of processes, and where that watch is.
+type loneWatch struct {
+	cl     *etcdtest.Cluster
+	ctx    context.Context
+	c      *conn.Conn // the watch's connection: 250 ms probes, logs into ends
+	admin  *conn.Conn
+	prefix string // the watched prefix
+	ends   *streamEnds
+	w      *watch.Watcher
+	first  *conn.PutResponse // the put the watch saw first
+	ids    []uint64          // the members' IDs, in cl.Members order
+	member int               // the index of the member the watch is on
+	// memberID is that member's ID; leader the leader's, as the last
+	// member asked says.
+	memberID, leader uint64
+}
+
+// startLoneWatch starts a cluster, opens the watch, and finds its member
+// from the header of its first event.
+func startLoneWatch(t *testing.T) *loneWatch {
+	t.Helper()
+	lw := &loneWatch{cl: etcdtest.StartCluster(t, etcdBin, 3), ends: &streamEnds{}, member: -1}
+	ctx, cancel := context.WithTimeout(testCtx(t), 40*time.Second)
+	t.Cleanup(cancel)
+	lw.ctx = ctx
+	eps := lw.cl.Endpoints()
+	lw.c = open(t, conn.Config{Endpoints: eps, ProbeInterval: 250 * time.Millisecond, Logger: slog.New(lw.ends)})
+	lw.admin = open(t, conn.Config{Endpoints: eps})
+	lw.prefix = etcdtest.KeyPrefix(t) + "/"
+	w, err := watch.Open(ctx, lw.c, watch.New().WithKey(lw.prefix).WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	lw.w = w
+	if lw.first, err = lw.admin.Put(ctx, kv.New().WithKey(lw.prefix+"first").WithValue("x")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Next(ctx)
+	if err != nil || len(r.Events) != 1 || r.Revision() != lw.first.Header.Revision {
+		t.Fatalf("first response %+v, %v; want the put at %d", r, err, lw.first.Header.Revision)
+	}
+	lw.memberID = r.Header.MemberID
+	for i, m := range lw.cl.Members {
+		st, err := maintenance.Status(ctx, lw.admin, maintenance.New().WithEndpoint(m.Endpoint()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lw.ids = append(lw.ids, st.Header.MemberID)
+		if st.Header.MemberID == lw.memberID {
+			lw.member = i
+		}
+		lw.leader = st.Leader
+	}
+	if lw.member < 0 {
+		t.Fatalf("no member has the watch's member ID %x", lw.memberID)
+	}
+	return lw
 }
