@@ -21,6 +21,8 @@ import (
 	"google.golang.org/grpc/resolver"
 	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
+
+	"github.com/getcd/getcd/internal/connx"
 )
 
 // Conn is one connection to one etcd cluster: a gRPC client connection
@@ -215,13 +217,10 @@ func (c *Conn) usable(method string) error {
 	return nil
 }
 
-// closedChan is what Done returns for a Conn that New did not make.
-var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
-
 // Done is closed when the connection is closed.
 func (c *Conn) Done() <-chan struct{} {
 	if c == nil || c.done == nil {
-		return closedChan
+		return connx.Closed()
 	}
 	return c.done
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/getcd/getcd/compare"
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/connx"
 	"github.com/getcd/getcd/watch"
 )
 
@@ -96,7 +97,7 @@ func (l *Leadership) Value() string {
 // Done is closed when the leadership has ended (see Err).
 func (l *Leadership) Done() <-chan struct{} {
 	if l.check("done") != nil {
-		return closedCh
+		return connx.Closed()
 	}
 	return l.done
 }
@@ -170,13 +171,6 @@ func (l *Leadership) check(req string) error {
 	}
 	return nil
 }
-
-// closedCh is the Done of a Leadership that never held anything.
-var closedCh = func() chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}()
 
 // end records why the leadership ended, once, and stops tracking.
 func (l *Leadership) end(err error) {

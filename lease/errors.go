@@ -36,14 +36,6 @@ var (
 	ErrNotStarted = errors.New("lease: not started: a Handle comes from KeepAlive, a Session from NewSession")
 )
 
-// closedChan is the Done and Changed channel of a Handle or Session that
-// was never started.
-var closedChan = func() chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}()
-
 // LostError says that the server no longer has a lease that was being kept
 // alive. It matches ErrLeaseLost, and ErrRevoked or ErrExpired, and wraps
 // the server's answer (which matches conn.ErrLeaseNotFound).

@@ -90,7 +90,7 @@ func (h *Handle) made() bool { return h != nil && h.m != nil }
 // Done is closed when the keep-alive has ended; Err then says why.
 func (h *Handle) Done() <-chan struct{} {
 	if !h.made() {
-		return closedChan
+		return connx.Closed()
 	}
 	return h.done
 }

@@ -133,7 +133,7 @@ func (s *Session) Status() SessionStatus {
 //	}
 func (s *Session) Changed() <-chan struct{} {
 	if !s.started() {
-		return closedChan
+		return connx.Closed()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -143,7 +143,7 @@ func (s *Session) Changed() <-chan struct{} {
 // Done is closed when the session has ended; Err then says why.
 func (s *Session) Done() <-chan struct{} {
 	if !s.started() {
-		return closedChan
+		return connx.Closed()
 	}
 	return s.done
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/getcd/getcd/compare"
 	"github.com/getcd/getcd/conn"
 	kv "github.com/getcd/getcd/ctx"
+	"github.com/getcd/getcd/internal/connx"
 	"github.com/getcd/getcd/lease"
 	"github.com/getcd/getcd/op"
 	"github.com/getcd/getcd/watch"
@@ -298,17 +299,10 @@ func (m *Mutex) Guard() compare.Cond {
 // Done is closed when the lock is no longer held; Err says why.
 func (m *Mutex) Done() <-chan struct{} {
 	if m.check("done") != nil {
-		return closedCh
+		return connx.Closed()
 	}
 	return m.done
 }
-
-// closedCh is the Done of a Mutex that never held anything.
-var closedCh = func() chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}()
 
 // Err returns nil while the lock is held (as far as this process knows),
 // ErrUnlocked after Unlock, or a *LostError (matching ErrLost and its

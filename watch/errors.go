@@ -18,13 +18,6 @@ var ErrNotStarted = errors.New("watch: not started: a Watcher comes from Open, a
 // new one each time: callers may keep and change what they get).
 func notStarted() *Error { return &Error{Cause: ErrNotStarted} }
 
-// closedChan is the Done channel of a Watcher or Mirror never started.
-var closedChan = func() chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}()
-
 // ErrIDInUse is the cause of the end of a watch whose WithWatchID is
 // already taken by another watch on the connection's stream.
 var ErrIDInUse = errors.New("watch: watch id already in use on the stream")

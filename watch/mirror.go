@@ -181,7 +181,7 @@ func (m *Mirror) Revision() int64 {
 // Done is closed when the mirror has ended.
 func (m *Mirror) Done() <-chan struct{} {
 	if !m.made() {
-		return closedChan
+		return connx.Closed()
 	}
 	return m.done
 }

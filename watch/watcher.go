@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+
+	"github.com/getcd/getcd/internal/connx"
 )
 
 // Watcher is one watch: a handle on its events, shared by nothing else.
@@ -142,7 +144,7 @@ func (w *Watcher) Events() iter.Seq2[Event, error] {
 // may still wait in Next.
 func (w *Watcher) Done() <-chan struct{} {
 	if !w.made() {
-		return closedChan
+		return connx.Closed()
 	}
 	return w.done
 }

@@ -101,3 +101,14 @@ func Shared[T io.Closer](c Conn, key any, create func() T) (T, error) {
 	}
 	return v.(T), nil
 }
+
+// closed is a channel closed from the start.
+var closed = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
+
+// Closed returns a channel that is closed already: the Done of a handle
+// (connection, watch, lease, lock, leadership) that was never started.
+func Closed() <-chan struct{} { return closed }
